@@ -1,0 +1,453 @@
+/**
+ * The running actor: mailbox, current behavior, children, watchers and supervision.
+ * One cell processes one message at a time in arrival order; an async handler holds the
+ * mailbox until its promise settles, so handlers never overlap.
+ */
+import { ActorAddress, isValidPathSegment } from './actor-address.js';
+import type { ActorContext } from './actor-context.js';
+import { InternalActorRef, asInternal, type ActorRef } from './actor-ref.js';
+import type { ActorSystem } from './actor-system.js';
+import {
+  Behavior,
+  EmptyBehavior,
+  IgnoreBehavior,
+  ReceiveBehavior,
+  SameBehavior,
+  SetupBehavior,
+  StoppedBehavior,
+  SuperviseBehavior,
+  type BehaviorResult,
+} from './behavior.js';
+import { ActorNameTakenError, InvalidActorNameError } from './errors.js';
+import { ActorStopped } from './events.js';
+import type { ActorLogger } from './logger.js';
+import { Queue } from './queue.js';
+import type { Cancellable } from './scheduler.js';
+import { PostStop, PreRestart, Terminated, type Signal } from './signals.js';
+import type { SupervisorStrategy } from './supervisor-strategy.js';
+import { ActorTimers } from './timer-scheduler.js';
+
+const RUNNING = 0;
+const STOPPING = 1;
+const STOPPED = 2;
+
+/** Messages handled per scheduling turn before yielding to I/O, so a busy actor cannot starve the process. */
+const THROUGHPUT = 4096;
+
+interface Supervision<T> {
+  readonly strategy: SupervisorStrategy;
+  readonly initial: Behavior<T>;
+  restartTimes: number[];
+  backoffCount: number;
+  lastFailureAt: number;
+}
+
+export class LocalActorRef<T> extends InternalActorRef<T> {
+  constructor(
+    readonly cell: ActorCell<T>,
+    readonly address: ActorAddress,
+  ) {
+    super();
+  }
+
+  tell(message: T): void {
+    this.cell.enqueue(message);
+  }
+
+  sendSignal(signal: Signal): void {
+    this.cell.enqueueSignal(signal);
+  }
+
+  addWatcher(watcher: InternalActorRef<never>): void {
+    this.cell.addWatcher(watcher);
+  }
+
+  removeWatcher(watcher: InternalActorRef<never>): void {
+    this.cell.watchers.delete(watcher);
+  }
+
+  get isTerminated(): boolean {
+    return this.cell.isStopped;
+  }
+}
+
+let anonymousCounter = 0;
+
+function randomUid(): number {
+  // 48 random bits: unique per incarnation in practice, and a safe integer on the wire.
+  return Math.floor(Math.random() * 0x1000000) * 0x1000000 + Math.floor(Math.random() * 0x1000000) + 1;
+}
+
+export class ActorCell<T> implements ActorContext<T> {
+  readonly self: LocalActorRef<T>;
+  readonly childCells = new Map<string, ActorCell<unknown>>();
+  readonly watchers = new Set<InternalActorRef<never>>();
+  private readonly watching = new Map<string, InternalActorRef<never>>();
+  private readonly mailbox = new Queue<T>();
+  private readonly signals = new Queue<Signal>();
+  private behavior: Behavior<T> = new EmptyBehavior();
+  private supervision?: Supervision<T>;
+  private status = RUNNING;
+  private scheduled = false;
+  private busy = false;
+  private suspended = false;
+  private pendingRestart?: Cancellable;
+  private postStopHook?: () => void | PromiseLike<void>;
+  private timersImpl?: ActorTimers<T>;
+  private logImpl?: ActorLogger;
+  private resolveStopped!: () => void;
+  /** Settles once the actor has fully stopped (children stopped, PostStop ran). */
+  readonly whenStopped = new Promise<void>(resolve => (this.resolveStopped = resolve));
+  private readonly runBound = () => {
+    this.scheduled = false;
+    this.drain();
+  };
+
+  constructor(
+    readonly system: ActorSystem,
+    readonly parent: ActorCell<unknown> | undefined,
+    path: string,
+  ) {
+    const loc = system.location;
+    this.self = new LocalActorRef(this, new ActorAddress(loc.system, path, randomUid(), loc.host, loc.port));
+  }
+
+  get path(): string {
+    return this.self.address.path;
+  }
+
+  get isStopped(): boolean {
+    return this.status === STOPPED;
+  }
+
+  get log(): ActorLogger {
+    return (this.logImpl ??= this.system.loggerFor(this.path));
+  }
+
+  get timers(): ActorTimers<T> {
+    return (this.timersImpl ??= new ActorTimers(this.system.scheduler, m => this.self.tell(m)));
+  }
+
+  get children(): ReadonlyMap<string, ActorRef<never>> {
+    const view = new Map<string, ActorRef<never>>();
+    for (const [name, cell] of this.childCells) view.set(name, cell.self as ActorRef<never>);
+    return view;
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  /** Runs the initial behavior's setup. A failure here stops the actor: there is no state to restart to. */
+  start(initial: Behavior<T>): void {
+    this.system.registerCell(this as ActorCell<unknown>);
+    try {
+      this.become(initial);
+    } catch (error) {
+      this.logFailure(error, 'during setup');
+      this.requestStop();
+    }
+  }
+
+  spawn<U>(behavior: Behavior<U>, name?: string): ActorRef<U> {
+    this.system.assertRunning();
+    if (name === undefined) {
+      name = `$${(anonymousCounter++).toString(36)}`;
+    } else if (typeof name !== 'string' || name.startsWith('$') || !isValidPathSegment(name)) {
+      throw new InvalidActorNameError(String(name));
+    }
+    const path = this.path === '/' ? `/${name}` : `${this.path}/${name}`;
+    if (this.childCells.has(name) || this.status !== RUNNING) {
+      if (this.status !== RUNNING) throw new ActorNameTakenError(`${path} (parent ${this.path} is stopping)`);
+      throw new ActorNameTakenError(path);
+    }
+    const child = new ActorCell<U>(this.system, this as ActorCell<unknown>, path);
+    this.childCells.set(name, child as ActorCell<unknown>);
+    child.start(behavior);
+    return child.self;
+  }
+
+  stop(ref: ActorRef<never>): void {
+    const target = asInternal(ref);
+    if (target === (this.self as InternalActorRef<unknown>)) {
+      this.requestStop();
+      return;
+    }
+    const child = target instanceof LocalActorRef ? target.cell : undefined;
+    if (!child || child.parent !== (this as ActorCell<unknown>)) {
+      throw new Error(`ctx.stop(${ref.path}) from ${this.path}: only children and self can be stopped this way; use system.stop() or a message`);
+    }
+    child.requestStop();
+  }
+
+  watch(ref: ActorRef<never>): void {
+    const target = asInternal(ref);
+    if (target === (this.self as InternalActorRef<unknown>) || this.watching.has(target.key)) return;
+    this.watching.set(target.key, target);
+    target.addWatcher(this.self as InternalActorRef<never>);
+  }
+
+  unwatch(ref: ActorRef<never>): void {
+    const target = asInternal(ref);
+    if (this.watching.delete(target.key)) target.removeWatcher(this.self as InternalActorRef<never>);
+  }
+
+  addWatcher(watcher: InternalActorRef<never>): void {
+    if (this.status === STOPPED) watcher.sendSignal(new Terminated(this.self as ActorRef<never>));
+    else this.watchers.add(watcher);
+  }
+
+  /** Stops after the message in progress (if any); children stop first, then PostStop runs. */
+  requestStop(): void {
+    if (this.status !== RUNNING) return;
+    this.status = STOPPING;
+    this.pendingRestart?.cancel();
+    this.timersImpl?.cancelAll();
+    for (const child of [...this.childCells.values()]) child.requestStop();
+    this.tryCompleteStop();
+  }
+
+  private childStopped(child: ActorCell<unknown>): void {
+    const name = child.self.address.name;
+    if (this.childCells.get(name) === child) this.childCells.delete(name);
+    this.tryCompleteStop();
+  }
+
+  private tryCompleteStop(): void {
+    if (this.status !== STOPPING || this.busy || this.childCells.size > 0) return;
+    this.busy = true;
+    let result: unknown;
+    try {
+      result = this.invokeSignal(PostStop.instance);
+      const hook = this.postStopHook;
+      if (hook) result = isThenable(result) ? Promise.resolve(result).then(() => hook()) : hook();
+    } catch (error) {
+      this.logFailure(error, 'in PostStop');
+    }
+    if (isThenable(result)) {
+      Promise.resolve(result).then(
+        () => this.finishStop(),
+        error => {
+          this.logFailure(error, 'in PostStop');
+          this.finishStop();
+        },
+      );
+    } else {
+      this.finishStop();
+    }
+  }
+
+  private finishStop(): void {
+    this.status = STOPPED;
+    this.busy = false;
+    this.system.unregisterCell(this as ActorCell<unknown>);
+    const self = this.self as ActorRef<never>;
+    this.mailbox.drainTo(m => this.system.deadLetter(m, this.self, 'recipient stopped'));
+    for (const target of this.watching.values()) target.removeWatcher(this.self as InternalActorRef<never>);
+    this.watching.clear();
+    for (const watcher of this.watchers) watcher.sendSignal(new Terminated(self));
+    this.watchers.clear();
+    this.system.eventStream.publish(new ActorStopped(self));
+    this.parent?.childStopped(this as ActorCell<unknown>);
+    this.resolveStopped();
+  }
+
+  // ---- message processing ----------------------------------------------------------------
+
+  enqueue(message: T): void {
+    if (this.status === STOPPED) {
+      this.system.deadLetter(message, this.self, 'recipient stopped');
+      return;
+    }
+    this.mailbox.push(message);
+    if (!this.scheduled && !this.busy) {
+      this.scheduled = true;
+      queueMicrotask(this.runBound);
+    }
+  }
+
+  enqueueSignal(signal: Signal): void {
+    if (this.status === STOPPED) return;
+    this.signals.push(signal);
+    if (!this.scheduled && !this.busy) {
+      this.scheduled = true;
+      queueMicrotask(this.runBound);
+    }
+  }
+
+  private drain(): void {
+    let budget = THROUGHPUT;
+    while (this.status === RUNNING && !this.busy && !this.suspended) {
+      let result: BehaviorResult<T>;
+      let failed = false;
+      try {
+        if (this.signals.length > 0) {
+          const signal = this.signals.shift();
+          if (signal instanceof Terminated && !this.watching.delete(asInternal(signal.ref).key)) continue;
+          result = this.invokeSignal(signal);
+        } else if (this.mailbox.length > 0) {
+          result = this.invokeMessage(this.mailbox.shift());
+        } else {
+          return;
+        }
+      } catch (error) {
+        failed = true;
+        this.handleFailure(error);
+      }
+      if (!failed) {
+        if (isThenable(result)) {
+          this.busy = true;
+          Promise.resolve(result).then(this.onAsyncResult, this.onAsyncFailure);
+          return;
+        }
+        this.applyResult(result as Behavior<T> | undefined);
+      }
+      if (--budget === 0) {
+        if (this.status === RUNNING && !this.scheduled) {
+          this.scheduled = true;
+          setImmediate(this.runBound);
+        }
+        return;
+      }
+    }
+  }
+
+  private readonly onAsyncResult = (result: Behavior<T> | void | undefined) => {
+    this.busy = false;
+    if (this.status === RUNNING) {
+      try {
+        this.applyResult(result);
+      } catch (error) {
+        this.handleFailure(error);
+      }
+    }
+    this.afterAsync();
+  };
+
+  private readonly onAsyncFailure = (error: unknown) => {
+    this.busy = false;
+    if (this.status === RUNNING) this.handleFailure(error);
+    this.afterAsync();
+  };
+
+  private afterAsync(): void {
+    if (this.status === STOPPING) this.tryCompleteStop();
+    else if (!this.scheduled) this.drain();
+  }
+
+  private invokeMessage(message: T): BehaviorResult<T> {
+    const behavior = this.behavior;
+    if (behavior instanceof ReceiveBehavior) {
+      if (behavior.onMessage) return behavior.onMessage(this, message);
+      this.system.deadLetter(message, this.self, 'not handled by the current behavior');
+      return undefined;
+    }
+    if (!(behavior instanceof IgnoreBehavior)) {
+      this.system.deadLetter(message, this.self, 'behavior accepts no messages');
+    }
+    return undefined;
+  }
+
+  private invokeSignal(signal: Signal): BehaviorResult<T> {
+    const behavior = this.behavior;
+    if (behavior instanceof ReceiveBehavior && behavior.onSignal) return behavior.onSignal(this, signal);
+    return undefined;
+  }
+
+  private applyResult(next: Behavior<T> | void | undefined): void {
+    if (next === undefined || next instanceof SameBehavior || this.status !== RUNNING) return;
+    this.become(next);
+  }
+
+  /** Interprets setup/supervise wrappers down to a behavior that can receive. */
+  private become(next: Behavior<T>): void {
+    for (;;) {
+      if (next instanceof SetupBehavior) {
+        const produced = next.factory(this);
+        if (isThenable(produced)) {
+          throw new TypeError(`Behaviors.setup for ${this.path} returned a promise; setup must return a behavior synchronously`);
+        }
+        next = produced ?? this.behavior;
+      } else if (next instanceof SuperviseBehavior) {
+        this.supervision = { strategy: next.strategy, initial: next.inner, restartTimes: [], backoffCount: 0, lastFailureAt: 0 };
+        next = next.inner;
+      } else if (next instanceof SameBehavior) {
+        return;
+      } else if (next instanceof StoppedBehavior) {
+        this.postStopHook = next.postStop;
+        this.requestStop();
+        return;
+      } else if (next instanceof Behavior) {
+        this.behavior = next;
+        return;
+      } else {
+        throw new TypeError(`Handler of ${this.path} returned ${String(next)}, which is not a Behavior`);
+      }
+    }
+  }
+
+  // ---- supervision -----------------------------------------------------------------------
+
+  private handleFailure(error: unknown): void {
+    const supervision = this.supervision;
+    const strategy = supervision?.strategy;
+    if (!strategy || strategy.kind === 'stop') {
+      this.logFailure(error, 'stopping');
+      this.requestStop();
+      return;
+    }
+    if (strategy.kind === 'resume') {
+      if (strategy.logErrors) this.logFailure(error, 'resuming');
+      return;
+    }
+    const now = this.system.scheduler.now();
+    if (strategy.kind === 'restart') {
+      supervision.restartTimes = supervision.restartTimes.filter(t => now - t <= strategy.withinMs);
+      if (supervision.restartTimes.length >= strategy.maxRestarts) {
+        this.logFailure(error, `restart limit of ${strategy.maxRestarts} reached, stopping`);
+        this.requestStop();
+        return;
+      }
+      supervision.restartTimes.push(now);
+      if (strategy.logErrors) this.logFailure(error, 'restarting');
+      this.restart();
+      return;
+    }
+    // Backoff: the mailbox is held while the delay runs, so no message is lost to the failure loop.
+    if (now - supervision.lastFailureAt > strategy.maxBackoffMs * 2) supervision.backoffCount = 0;
+    supervision.lastFailureAt = now;
+    const delay = strategy.backoffDelay(supervision.backoffCount++);
+    if (strategy.logErrors) this.logFailure(error, `restarting in ${Math.round(delay)} ms`);
+    this.suspended = true;
+    this.pendingRestart = this.system.scheduler.schedule(delay, () => {
+      this.pendingRestart = undefined;
+      this.suspended = false;
+      if (this.status !== RUNNING) return;
+      this.restart();
+      if (!this.scheduled && !this.busy) this.drain();
+    });
+  }
+
+  private restart(): void {
+    try {
+      this.invokeSignal(PreRestart.instance);
+    } catch (error) {
+      this.logFailure(error, 'in PreRestart');
+    }
+    this.timersImpl?.cancelAll();
+    for (const child of [...this.childCells.values()]) child.requestStop();
+    try {
+      this.become(this.supervision!.initial);
+    } catch (error) {
+      this.logFailure(error, 'during setup after restart, stopping');
+      this.requestStop();
+    }
+  }
+
+  private logFailure(error: unknown, what: string): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    this.log.error(`Actor ${this.path} failed (${what}): ${err.message}`, err.stack);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<never> {
+  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+}

@@ -1,0 +1,61 @@
+/**
+ * `ActorRef<T>` is the only way to reach an actor: the same interface whether the actor
+ * runs in this process or on another node, so callers never branch on locality.
+ */
+import type { ActorAddress } from './actor-address.js';
+import type { Signal } from './signals.js';
+
+export interface ActorRef<T> {
+  /** Sends a message without waiting. Never throws for a stopped target: it becomes a dead letter. */
+  tell(message: T): void;
+  /** The actor's path inside its system, e.g. `/user/payment`. */
+  readonly path: string;
+  /** The full address, unique to this actor incarnation. */
+  readonly address: ActorAddress;
+  /** True when both refs name the same actor incarnation. */
+  equals(other: unknown): boolean;
+  toString(): string;
+}
+
+/**
+ * What the runtime needs from every ref beyond `tell`: system signals and death watch.
+ * Remote refs implement the same contract over the network.
+ */
+export abstract class InternalActorRef<T> implements ActorRef<T> {
+  abstract tell(message: T): void;
+  abstract readonly address: ActorAddress;
+
+  get path(): string {
+    return this.address.path;
+  }
+
+  /** Stable string identity, used as a map key everywhere refs are indexed. */
+  get key(): string {
+    return this.address.toString();
+  }
+
+  equals(other: unknown): boolean {
+    return other instanceof InternalActorRef && other.key === this.key;
+  }
+
+  toString(): string {
+    return this.key;
+  }
+
+  toJSON(): string {
+    return this.key;
+  }
+
+  /** Delivers a signal (Terminated, …) ahead of ordinary messages. */
+  abstract sendSignal(signal: Signal): void;
+  /** Asks this actor to send `Terminated(this)` to `watcher` when it stops (at once if already stopped). */
+  abstract addWatcher(watcher: InternalActorRef<never>): void;
+  abstract removeWatcher(watcher: InternalActorRef<never>): void;
+  /** True once this ref is known to point to a stopped actor. */
+  abstract get isTerminated(): boolean;
+}
+
+export function asInternal<T>(ref: ActorRef<T>): InternalActorRef<T> {
+  if (ref instanceof InternalActorRef) return ref;
+  throw new TypeError(`Not an actor ref created by an ActorSystem: ${String(ref)}`);
+}

@@ -1,0 +1,273 @@
+/**
+ * One process's actor system: the root of all actors, dead letters, the event stream,
+ * `ask`, and the receptionist. Complete on its own (the embedded default); the remote and
+ * cluster layers extend it with a network address and replicated state.
+ */
+import { ActorAddress, type NodeLocation } from './actor-address.js';
+import { ActorCell } from './actor-cell.js';
+import { InternalActorRef, asInternal, type ActorRef } from './actor-ref.js';
+import { DeadActorRef, PromiseActorRef } from './ask.js';
+import { Behavior, IgnoreBehavior } from './behavior.js';
+import { ActorSystemError, ActorSystemTerminatedError, AskTimeoutError } from './errors.js';
+import { DeadLetter } from './events.js';
+import { EventStream } from './event-stream.js';
+import { consoleLoggerFactory, type ActorLogger, type LoggerFactory, type LogLevel } from './logger.js';
+import { receptionistBinding } from './receptionist-binding.js';
+import { systemScheduler, type Scheduler } from './scheduler.js';
+// Type-only: the receptionist protocol is defined one layer up; at runtime the system only
+// knows the binding that layer installs (see receptionist-binding.ts).
+import type { Listing, ReceptionistCommand, ServiceKey } from '../receptionist/index.js';
+
+export interface ActorSystemOptions {
+  /** Where actor logs go; Nest passes `context => new Logger(context)`. Default: console. */
+  logger?: LoggerFactory;
+  /** Level of the default console logger (ignored when `logger` is given). Default `log`. */
+  logLevel?: LogLevel;
+  /** Time source for timers, asks and backoff; tests may inject a manual one. */
+  scheduler?: Scheduler;
+  /** Timeout for `lookup` when none is given. Default 3000 ms. */
+  defaultAskTimeoutMs?: number;
+  /** How many dead letters are logged before they are only counted. Default 10. */
+  deadLetterLogLimit?: number;
+  /** How long `terminate()` waits for handlers in progress before giving up on them. Default 10000 ms. */
+  terminateTimeoutMs?: number;
+}
+
+/** The reply type an `ask` expects, read from the message's `replyTo` field. */
+export type ReplyOf<M> = M extends { readonly replyTo: ActorRef<infer R> } ? R : unknown;
+
+// The ref handed to an ask's message factory; its type is whatever the message's replyTo wants.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyReplyRef = ActorRef<any>;
+
+function validateName(name: string): string {
+  if (typeof name !== 'string' || !ActorAddress.isValidSystemName(name)) {
+    throw new ActorSystemError(
+      `Invalid actor system name ${JSON.stringify(name)}: use letters, digits, - and _, starting with a letter or digit`,
+    );
+  }
+  return name;
+}
+
+export class ActorSystem implements AsyncDisposable {
+  readonly eventStream = new EventStream();
+  readonly scheduler: Scheduler;
+  readonly location: NodeLocation;
+  /** The receptionist of this node: send it Register, Deregister, Find, Subscribe, Unsubscribe. */
+  readonly receptionist: ActorRef<ReceptionistCommand>;
+  readonly log: ActorLogger;
+
+  protected readonly options: ActorSystemOptions;
+  private readonly loggerFactory: LoggerFactory;
+  private readonly cells = new Map<string, ActorCell<unknown>>();
+  private readonly tempRefs = new Map<string, PromiseActorRef<never>>();
+  private readonly userGuardian: ActorCell<never>;
+  private readonly systemGuardian: ActorCell<never>;
+  private tempCounter = 0;
+  private deadLetters = 0;
+  private terminating?: Promise<void>;
+  /** Set once actors start stopping for good: no more spawns or asks. */
+  private closed = false;
+  private resolveTerminated!: () => void;
+  /** Settles when `terminate()` has finished. */
+  readonly whenTerminated = new Promise<void>(resolve => (this.resolveTerminated = resolve));
+
+  /** Creates a single-process system (no network). */
+  static create(name: string, options: ActorSystemOptions = {}): ActorSystem {
+    return new ActorSystem({ system: validateName(name) }, options);
+  }
+
+  protected constructor(location: NodeLocation, options: ActorSystemOptions) {
+    validateName(location.system);
+    this.location = location;
+    this.options = options;
+    this.scheduler = options.scheduler ?? systemScheduler;
+    this.loggerFactory = options.logger ?? consoleLoggerFactory(options.logLevel);
+    this.log = this.loggerFor(`ActorSystem(${location.system})`);
+    this.userGuardian = this.startGuardian('/user');
+    this.systemGuardian = this.startGuardian('/system');
+    this.receptionist = this.createReceptionist();
+  }
+
+  get name(): string {
+    return this.location.system;
+  }
+
+  /** Number of messages that could not be delivered since the system started. */
+  get deadLetterCount(): number {
+    return this.deadLetters;
+  }
+
+  get isTerminated(): boolean {
+    return this.terminating !== undefined;
+  }
+
+  /** Starts a top-level actor under `/user/<name>`; a name already in use is rejected. */
+  spawn<T>(behavior: Behavior<T>, name?: string): ActorRef<T> {
+    return this.userGuardian.spawn(behavior, name);
+  }
+
+  /** Starts an actor under `/system/<name>`, for the library's own actors. */
+  systemActorOf<T>(behavior: Behavior<T>, name: string): ActorRef<T> {
+    return this.systemGuardian.spawn(behavior, name);
+  }
+
+  /** Stops an actor of this system (children first, then its PostStop). */
+  stop(ref: ActorRef<never>): void {
+    const cell = this.cellOf(ref);
+    if (cell) cell.requestStop();
+  }
+
+  /**
+   * Sends the message built by `make` and resolves with the first reply sent to its `replyTo`.
+   * Rejects with AskTimeoutError after `timeoutMs`.
+   */
+  ask<Req, M extends Req>(target: ActorRef<Req>, make: (replyTo: AnyReplyRef) => M, timeoutMs?: number): Promise<ReplyOf<M>>;
+  ask<Res, Req = unknown>(target: ActorRef<Req>, make: (replyTo: ActorRef<Res>) => Req, timeoutMs?: number): Promise<Res>;
+  ask<Res, Req>(target: ActorRef<Req>, make: (replyTo: ActorRef<Res>) => Req, timeoutMs?: number): Promise<Res> {
+    const timeout = timeoutMs ?? this.options.defaultAskTimeoutMs ?? 3000;
+    if (!(timeout > 0)) return Promise.reject(new RangeError(`ask timeout must be > 0 ms, got ${timeoutMs}`));
+    if (this.closed) return Promise.reject(new ActorSystemTerminatedError(this.name));
+    return new Promise<Res>((resolve, reject) => {
+      const path = `/temp/$${(this.tempCounter++).toString(36)}`;
+      const address = new ActorAddress(this.location.system, path, 1 + this.tempCounter, this.location.host, this.location.port);
+      const ref = new PromiseActorRef<Res>(
+        address,
+        resolve,
+        reject,
+        r => this.tempRefs.delete(r.path),
+        late => this.deadLetter(late, address.toString(), 'reply arrived after the ask completed'),
+      );
+      this.tempRefs.set(path, ref as unknown as PromiseActorRef<never>);
+      ref.armTimeout(this.scheduler.schedule(timeout, () => ref.fail(new AskTimeoutError(target.path, timeout))));
+      try {
+        target.tell(make(ref));
+      } catch (error) {
+        ref.fail(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  }
+
+  /** One snapshot of the instances registered under `key` (Find + ask in one call). */
+  lookup<T>(key: ServiceKey<T>, timeoutMs?: number): Promise<Listing<T>> {
+    return this.ask(this.receptionist, replyTo => receptionistBinding().find(key, replyTo), timeoutMs) as Promise<Listing<T>>;
+  }
+
+  /**
+   * Stops every actor (user actors first, depth-first, each running PostStop), then the
+   * system actors. Safe to call more than once; all callers get the same promise.
+   */
+  terminate(): Promise<void> {
+    this.terminating ??= this.runTermination();
+    return this.terminating;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.terminate();
+  }
+
+  // ---- hooks for the layers above ---------------------------------------------------------
+
+  /** Runs before any actor stops; the cluster layer leaves here so entries vanish first. */
+  protected async beforeTerminate(): Promise<void> {}
+
+  /** Runs after every actor stopped; the remote layer closes sockets here. */
+  protected async afterTerminate(): Promise<void> {}
+
+  protected createReceptionist(): ActorRef<ReceptionistCommand> {
+    return receptionistBinding().start(this);
+  }
+
+  // ---- runtime internals (used by cells, refs and the layers above) ---------------------------
+
+  loggerFor(context: string): ActorLogger {
+    return this.loggerFactory(context);
+  }
+
+  assertRunning(): void {
+    if (this.closed) throw new ActorSystemTerminatedError(this.name);
+  }
+
+  registerCell(cell: ActorCell<unknown>): void {
+    this.cells.set(cell.path, cell);
+  }
+
+  unregisterCell(cell: ActorCell<unknown>): void {
+    if (this.cells.get(cell.path) === cell) this.cells.delete(cell.path);
+  }
+
+  /** Records an undeliverable message: published as DeadLetter, counted, and logged up to a limit. */
+  deadLetter(message: unknown, recipient: ActorRef<never> | string, reason: string): void {
+    this.deadLetters++;
+    const to = typeof recipient === 'string' ? recipient : recipient.path;
+    const limit = this.options.deadLetterLogLimit ?? 10;
+    if (this.deadLetters <= limit) {
+      const name = (message as object)?.constructor?.name ?? typeof message;
+      this.log.log(`Dead letter to ${to} (${reason}): ${name}`);
+      if (this.deadLetters === limit) this.log.log(`Logged ${limit} dead letters; further ones are counted and published only`);
+    }
+    this.eventStream.publish(new DeadLetter(message, to, reason));
+  }
+
+  /** True when `address` names an actor of this very system. */
+  isLocal(address: ActorAddress): boolean {
+    return address.system === this.location.system && address.host === this.location.host && address.port === this.location.port;
+  }
+
+  /** Turns an address into a ref: the live actor if it is here, else a ref whose messages are dead letters. */
+  resolveRef<T>(address: ActorAddress): ActorRef<T> {
+    if (this.isLocal(address)) {
+      const local = this.resolveLocal<T>(address.path, address.uid);
+      if (local) return local;
+    }
+    return new DeadActorRef<T>(address, (message, ref) => this.deadLetter(message, ref.key, 'no such actor'));
+  }
+
+  /** The live local actor (or pending ask) at `path`, optionally checking its incarnation uid. */
+  resolveLocal<T>(path: string, uid?: number): InternalActorRef<T> | undefined {
+    const found = this.cells.get(path)?.self ?? this.tempRefs.get(path);
+    if (!found || (uid !== undefined && found.address.uid !== uid)) return undefined;
+    return found as InternalActorRef<unknown> as InternalActorRef<T>;
+  }
+
+  private cellOf(ref: ActorRef<never>): ActorCell<unknown> | undefined {
+    const internal = asInternal(ref);
+    const cell = this.cells.get(internal.path);
+    return cell && cell.self.key === internal.key ? cell : undefined;
+  }
+
+  private startGuardian(path: string): ActorCell<never> {
+    const cell = new ActorCell<never>(this, undefined, path);
+    cell.start(new IgnoreBehavior());
+    return cell;
+  }
+
+  private async runTermination(): Promise<void> {
+    try {
+      await this.beforeTerminate();
+    } catch (error) {
+      this.log.error(`Leaving before termination failed: ${String(error)}`);
+    }
+    this.closed = true;
+    await this.stopGuardian(this.userGuardian);
+    await this.stopGuardian(this.systemGuardian);
+    for (const ref of [...this.tempRefs.values()]) ref.fail(new ActorSystemTerminatedError(this.name));
+    try {
+      await this.afterTerminate();
+    } finally {
+      this.resolveTerminated();
+    }
+  }
+
+  private async stopGuardian(guardian: ActorCell<never>): Promise<void> {
+    guardian.requestStop();
+    const limit = this.options.terminateTimeoutMs ?? 10_000;
+    let timer: { cancel(): void } | undefined;
+    const timedOut = new Promise<boolean>(resolve => (timer = this.scheduler.schedule(limit, () => resolve(true))));
+    const done = await Promise.race([guardian.whenStopped.then(() => false), timedOut]);
+    timer?.cancel();
+    if (done) {
+      this.log.warn(`Actors under ${guardian.path} did not stop within ${limit} ms (a handler is still running); terminating anyway`);
+    }
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The temporary ref behind `ask`: it lives under `/temp`, resolves the promise with the
+ * first reply and unregisters itself on reply or timeout, so a timed-out ask leaks nothing.
+ * Being addressable, it also works as a `replyTo` that crosses the network.
+ */
+import { ActorAddress } from './actor-address.js';
+import { InternalActorRef } from './actor-ref.js';
+import type { Cancellable } from './scheduler.js';
+import { Terminated, type Signal } from './signals.js';
+
+export class PromiseActorRef<R> extends InternalActorRef<R> {
+  private settled = false;
+  private timer?: Cancellable;
+
+  constructor(
+    readonly address: ActorAddress,
+    private readonly resolve: (reply: R) => void,
+    private readonly reject: (error: Error) => void,
+    private readonly release: (ref: PromiseActorRef<R>) => void,
+    private readonly onLateReply: (message: R) => void,
+  ) {
+    super();
+  }
+
+  armTimeout(timer: Cancellable): void {
+    this.timer = timer;
+  }
+
+  tell(message: R): void {
+    if (this.settled) {
+      this.onLateReply(message);
+      return;
+    }
+    this.settle();
+    this.resolve(message);
+  }
+
+  fail(error: Error): void {
+    if (this.settled) return;
+    this.settle();
+    this.reject(error);
+  }
+
+  private settle(): void {
+    this.settled = true;
+    this.timer?.cancel();
+    this.release(this);
+  }
+
+  sendSignal(_signal: Signal): void {}
+
+  addWatcher(watcher: InternalActorRef<never>): void {
+    // A temporary ref is "terminated" once it has its reply; watching it before then is a no-op.
+    if (this.settled) watcher.sendSignal(new Terminated(this as InternalActorRef<never>));
+  }
+
+  removeWatcher(): void {}
+
+  get isTerminated(): boolean {
+    return this.settled;
+  }
+}
+
+/** A ref to an actor that does not exist (any more): everything sent to it is a dead letter. */
+export class DeadActorRef<T> extends InternalActorRef<T> {
+  constructor(
+    readonly address: ActorAddress,
+    private readonly onMessage: (message: T, ref: DeadActorRef<T>) => void,
+  ) {
+    super();
+  }
+
+  tell(message: T): void {
+    this.onMessage(message, this);
+  }
+
+  sendSignal(): void {}
+
+  addWatcher(watcher: InternalActorRef<never>): void {
+    watcher.sendSignal(new Terminated(this as InternalActorRef<never>));
+  }
+
+  removeWatcher(): void {}
+
+  get isTerminated(): boolean {
+    return true;
+  }
+}
