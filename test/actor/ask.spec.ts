@@ -1,0 +1,89 @@
+import {
+  ActorSystem,
+  ActorSystemTerminatedError,
+  AskTimeoutError,
+  Behaviors,
+  type ActorRef,
+} from '../../lib/index.js';
+
+class Ping {
+  constructor(
+    readonly text: string,
+    readonly replyTo: ActorRef<Pong>,
+  ) {}
+}
+class Pong {
+  constructor(readonly text: string) {}
+}
+
+describe('ask', () => {
+  let system: ActorSystem;
+  beforeEach(() => {
+    system = ActorSystem.create('ask', { logLevel: 'silent' });
+  });
+  afterEach(() => system.terminate());
+
+  const pinger = () => Behaviors.receiveMessage<Ping>(m => m.replyTo.tell(new Pong(`pong ${m.text}`)));
+
+  it('resolves with the reply, typed from the replyTo field', async () => {
+    const ref = system.spawn(pinger(), 'pinger');
+    const reply: Pong = await system.ask(ref, r => new Ping('1', r), 1000);
+    expect(reply.text).toBe('pong 1');
+  });
+
+  it('rejects with AskTimeoutError naming the target when nobody replies, and releases the temporary ref', async () => {
+    const silent = system.spawn(Behaviors.ignore as never as ReturnType<typeof pinger>, 'silent');
+    let tempPath = '';
+    const error = await system
+      .ask(silent, r => {
+        tempPath = r.path;
+        return new Ping('x', r);
+      }, 30)
+      .catch(e => e);
+    expect(error).toBeInstanceOf(AskTimeoutError);
+    expect(error.message).toContain('/user/silent');
+    expect(error.message).toContain('30 ms');
+    expect(tempPath).toMatch(/^\/temp\//);
+    expect(system.resolveLocal(tempPath)).toBeUndefined();
+  });
+
+  it('sends a reply that arrives after the timeout to dead letters', async () => {
+    let late: ActorRef<Pong> | undefined;
+    const slow = system.spawn(
+      Behaviors.receiveMessage<Ping>(m => {
+        late = m.replyTo;
+      }),
+      'slow',
+    );
+    await expect(system.ask(slow, r => new Ping('x', r), 20)).rejects.toBeInstanceOf(AskTimeoutError);
+    const before = system.deadLetterCount;
+    late!.tell(new Pong('too late'));
+    expect(system.deadLetterCount).toBe(before + 1);
+  });
+
+  it('answers many concurrent asks each with its own reply', async () => {
+    const ref = system.spawn(pinger(), 'pinger');
+    const replies = await Promise.all(Array.from({ length: 500 }, (_, i) => system.ask(ref, r => new Ping(String(i), r), 2000)));
+    expect(replies.map(r => r.text)).toEqual(Array.from({ length: 500 }, (_, i) => `pong ${i}`));
+  });
+
+  it('accepts an explicit reply type for messages without a replyTo field', async () => {
+    const ref = system.spawn(Behaviors.receiveMessage<{ respondTo: ActorRef<number> }>(m => m.respondTo.tell(42)), 'answer');
+    const n = await system.ask<number, { respondTo: ActorRef<number> }>(ref, r => ({ respondTo: r }), 1000);
+    expect(n).toBe(42);
+  });
+
+  it('rejects an invalid timeout and asks after terminate', async () => {
+    const ref = system.spawn(pinger(), 'pinger');
+    await expect(system.ask(ref, r => new Ping('x', r), 0)).rejects.toBeInstanceOf(RangeError);
+    await system.terminate();
+    await expect(system.ask(ref, r => new Ping('x', r), 100)).rejects.toBeInstanceOf(ActorSystemTerminatedError);
+  });
+
+  it('rejects pending asks when the system terminates', async () => {
+    const silent = system.spawn(Behaviors.receiveMessage<Ping>(() => undefined), 'silent');
+    const pending = system.ask(silent, r => new Ping('x', r), 10_000);
+    await system.terminate();
+    await expect(pending).rejects.toBeInstanceOf(ActorSystemTerminatedError);
+  });
+});
