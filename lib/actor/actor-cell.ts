@@ -277,28 +277,31 @@ export class ActorCell<T> implements ActorContext<T> {
     let budget = THROUGHPUT;
     while (this.status === RUNNING && !this.busy && !this.suspended) {
       let result: BehaviorResult<T>;
-      let failed = false;
+      // `busy` also covers a synchronous handler, so a stop it requests waits until it returns.
+      this.busy = true;
       try {
         if (this.signals.length > 0) {
           const signal = this.signals.shift();
-          if (signal instanceof Terminated && !this.watching.delete(asInternal(signal.ref).key)) continue;
+          if (signal instanceof Terminated && !this.watching.delete(asInternal(signal.ref).key)) {
+            this.busy = false;
+            continue;
+          }
           result = this.invokeSignal(signal);
         } else if (this.mailbox.length > 0) {
           result = this.invokeMessage(this.mailbox.shift());
         } else {
+          this.busy = false;
           return;
         }
-      } catch (error) {
-        failed = true;
-        this.handleFailure(error);
-      }
-      if (!failed) {
         if (isThenable(result)) {
-          this.busy = true;
           Promise.resolve(result).then(this.onAsyncResult, this.onAsyncFailure);
           return;
         }
+        this.busy = false;
         this.applyResult(result as Behavior<T> | undefined);
+      } catch (error) {
+        this.busy = false;
+        this.handleFailure(error);
       }
       if (--budget === 0) {
         if (this.status === RUNNING && !this.scheduled) {
@@ -308,6 +311,7 @@ export class ActorCell<T> implements ActorContext<T> {
         return;
       }
     }
+    if (this.status === STOPPING) this.tryCompleteStop();
   }
 
   private readonly onAsyncResult = (result: Behavior<T> | void | undefined) => {

@@ -80,6 +80,24 @@ describe('Behaviors', () => {
     expect(system.deadLetterCount).toBe(before + 1);
   });
 
+  it('ctx.stop(self) inside a handler takes effect after the handler returns', async () => {
+    const log: string[] = [];
+    const ref = system.spawn(
+      Behaviors.receive<string>((ctx, msg) => {
+        ctx.stop(ctx.self as ActorRef<never>);
+        log.push(`handled ${msg}`);
+      }).receiveSignal((_ctx, signal) => {
+        if (signal instanceof PostStop) log.push('post stop');
+      }),
+      'self-stop',
+    );
+    ref.tell('a');
+    ref.tell('b');
+    await until(() => log.includes('post stop'), 'PostStop');
+    expect(log).toEqual(['handled a', 'post stop']);
+    await until(() => system.deadLetterCount === 1, 'b as a dead letter');
+  });
+
   it('stoppedWith runs its callback after the actor stopped', async () => {
     let ran = false;
     const ref = system.spawn(Behaviors.receiveMessage<string>(() => Behaviors.stoppedWith(() => void (ran = true))), 's');
