@@ -34,7 +34,7 @@ export interface ActorSystemOptions {
 }
 
 /** The reply type an `ask` expects, read from the message's `replyTo` field. */
-export type ReplyOf<M> = M extends { readonly replyTo: ActorRef<infer R> } ? R : unknown;
+export type ReplyOf<M> = M extends { readonly replyTo?: ActorRef<infer R> } ? R : unknown;
 
 // The ref handed to an ask's message factory; its type is whatever the message's replyTo wants.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
