@@ -17,13 +17,19 @@ export class Listing<T> {
   readonly instances: readonly ServiceInstance<T>[];
   readonly refs: readonly ActorRef<T>[];
 
+  /**
+   * `instances` and `refs` may be passed when the caller already computed them (the registry
+   * does, in one pass); otherwise they are derived from `allInstances`.
+   */
   constructor(
     readonly key: ServiceKey<T>,
     readonly allInstances: readonly ServiceInstance<T>[],
+    instances?: readonly ServiceInstance<T>[],
+    refs?: readonly ActorRef<T>[],
   ) {
     Object.freeze(allInstances);
-    this.instances = allInstances.every(i => i.reachable) ? allInstances : Object.freeze(allInstances.filter(i => i.reachable));
-    this.refs = Object.freeze(this.instances.map(i => i.ref));
+    this.instances = Object.freeze(instances ?? allInstances.filter(i => i.reachable));
+    this.refs = Object.freeze(refs ?? this.instances.map(i => i.ref));
     Object.freeze(this);
   }
 

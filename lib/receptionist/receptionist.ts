@@ -5,7 +5,8 @@
  *
  * What a caller may assume: after `Registered` arrives, a Find on this node includes the ref;
  * once an actor has stopped, no later listing from this node includes it; a subscriber sees
- * the listing current at the time of Subscribe first, then each change in order.
+ * the listing current at the time of Subscribe first, then the listing after each change, in
+ * order (changes that arrive together are announced as one listing).
  */
 import { Behaviors, Terminated, type ActorContext, type ActorRef, type Behavior } from '../actor/index.js';
 import type { Listing } from './listing.js';
@@ -24,20 +25,42 @@ import type { ServiceKey } from './service-key.js';
 
 type Subscriber = ActorRef<Listing<unknown>>;
 
+/** What a subscription remembers: the ref, and the last listing it was sent (to skip repeats). */
+interface Subscription {
+  readonly ref: Subscriber;
+  last?: Listing<unknown>;
+}
+
+/**
+ * Sent by the receptionist to itself to announce the keys that changed. It queues behind
+ * the messages already waiting, so a burst of registrations costs subscribers one listing,
+ * not one per registration (which would cost O(n²) to build and deliver).
+ */
+export class FlushNotifications {
+  static readonly instance = new FlushNotifications();
+  private constructor() {}
+}
+
+/** Messages the receptionist actor accepts: the public protocol plus its own flush. */
+export type ReceptionistMessage = ReceptionistCommand | FlushNotifications;
+
 /** State of one receptionist; kept apart from the behavior so the cluster layer can drive it too. */
 export class ReceptionistState {
   readonly registry = new ServiceRegistry();
-  private readonly subscribers = new Map<string, { key: ServiceKey<unknown>; refs: Map<string, Subscriber> }>();
+  private readonly subscribers = new Map<string, { key: ServiceKey<unknown>; refs: Map<string, Subscription> }>();
+  private readonly dirty = new Set<string>();
   /** Refs this receptionist watches, with how many registrations and subscriptions keep the watch. */
   private readonly watched = new Map<string, number>();
 
   constructor(
-    private readonly ctx: ActorContext<ReceptionistCommand>,
+    private readonly ctx: ActorContext<ReceptionistMessage>,
     readonly node: string = LOCAL_NODE,
   ) {}
 
-  handle(message: ReceptionistCommand): void {
-    if (message instanceof Register) {
+  handle(message: ReceptionistMessage): void {
+    if (message instanceof FlushNotifications) {
+      this.flush();
+    } else if (message instanceof Register) {
       if (this.registry.add(message.key, message.ref, this.node)) {
         this.retain(message.ref);
         this.notify([message.key.id]);
@@ -76,25 +99,38 @@ export class ReceptionistState {
     this.notify(changed);
   }
 
-  /** Sends the current listing of each changed key to its subscribers. */
+  /** Marks keys as changed; their subscribers get the then current listing once the queued messages are handled. */
   notify(keyIds: Iterable<string>): void {
-    for (const keyId of keyIds) {
+    const wasClean = this.dirty.size === 0;
+    for (const keyId of keyIds) if (this.subscribers.has(keyId)) this.dirty.add(keyId);
+    if (wasClean && this.dirty.size > 0) this.ctx.self.tell(FlushNotifications.instance);
+  }
+
+  private flush(): void {
+    for (const keyId of this.dirty) {
       const entry = this.subscribers.get(keyId);
       if (!entry) continue;
       const listing = this.registry.listingById(keyId, entry.key);
-      for (const subscriber of entry.refs.values()) subscriber.tell(listing);
+      for (const subscription of entry.refs.values()) {
+        if (subscription.last === listing) continue;
+        subscription.last = listing;
+        subscription.ref.tell(listing);
+      }
     }
+    this.dirty.clear();
   }
 
   private subscribe(key: ServiceKey<unknown>, subscriber: Subscriber): void {
     let entry = this.subscribers.get(key.id);
     if (!entry) this.subscribers.set(key.id, (entry = { key, refs: new Map() }));
     const id = subscriber.toString();
-    if (!entry.refs.has(id)) {
-      entry.refs.set(id, subscriber);
+    let subscription = entry.refs.get(id);
+    if (!subscription) {
+      entry.refs.set(id, (subscription = { ref: subscriber }));
       this.retain(subscriber);
     }
-    subscriber.tell(this.registry.listing(key));
+    subscription.last = this.registry.listing(key);
+    subscriber.tell(subscription.last);
   }
 
   private retain(ref: ActorRef<unknown>): void {
@@ -117,10 +153,10 @@ export class ReceptionistState {
 }
 
 /** The behavior of a node's receptionist in a system without a cluster. */
-export function localReceptionist(): Behavior<ReceptionistCommand> {
-  return Behaviors.setup<ReceptionistCommand>(ctx => {
+export function localReceptionist(): Behavior<ReceptionistMessage> {
+  return Behaviors.setup<ReceptionistMessage>(ctx => {
     const state = new ReceptionistState(ctx);
-    return Behaviors.receive<ReceptionistCommand>((_ctx, message) => {
+    return Behaviors.receive<ReceptionistMessage>((_ctx, message) => {
       state.handle(message);
     }).receiveSignal((_ctx, signal) => {
       if (signal instanceof Terminated) state.terminated(signal.ref);

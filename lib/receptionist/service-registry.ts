@@ -13,9 +13,13 @@ import { ServiceKey } from './service-key.js';
 /** Node name for entries of a system that is not on the network. */
 export const LOCAL_NODE = 'local';
 
+/** The frozen instance is made once per registration and shared by every listing that shows it. */
 interface Entry {
-  readonly ref: ActorRef<unknown>;
-  readonly node: string;
+  instance: ServiceInstance<unknown>;
+}
+
+function instanceOf(ref: ActorRef<unknown>, node: string, reachable: boolean): ServiceInstance<unknown> {
+  return Object.freeze({ ref, node, reachable });
 }
 
 function refKey(ref: ActorRef<unknown>): string {
@@ -40,7 +44,7 @@ export class ServiceRegistry {
     }
     const id = refKey(ref);
     if (entries.has(id)) return false;
-    entries.set(id, { ref: ref as ActorRef<unknown>, node });
+    entries.set(id, { instance: instanceOf(ref as ActorRef<unknown>, node, !this.unreachable.has(node)) });
     let keys = this.keysByRef.get(id);
     if (!keys) this.keysByRef.set(id, (keys = new Set()));
     keys.add(key.id);
@@ -69,7 +73,7 @@ export class ServiceRegistry {
     for (const [keyId, entries] of [...this.byKey]) {
       let hit = false;
       for (const [id, entry] of [...entries]) {
-        if (entry.node === node) {
+        if (entry.instance.node === node) {
           this.removeById(keyId, id);
           hit = true;
         }
@@ -88,12 +92,16 @@ export class ServiceRegistry {
     else this.unreachable.add(node);
     const changed: string[] = [];
     for (const [keyId, entries] of this.byKey) {
+      let hit = false;
       for (const entry of entries.values()) {
-        if (entry.node === node) {
-          changed.push(keyId);
-          this.cache.delete(keyId);
-          break;
+        if (entry.instance.node === node) {
+          entry.instance = instanceOf(entry.instance.ref, node, reachable);
+          hit = true;
         }
+      }
+      if (hit) {
+        changed.push(keyId);
+        this.cache.delete(keyId);
       }
     }
     return changed;
@@ -107,8 +115,8 @@ export class ServiceRegistry {
   entriesOf(node: string): { key: ServiceKey<unknown>; ref: ActorRef<unknown> }[] {
     const out: { key: ServiceKey<unknown>; ref: ActorRef<unknown> }[] = [];
     for (const [keyId, entries] of this.byKey) {
-      for (const entry of entries.values()) {
-        if (entry.node === node) out.push({ key: this.keyObjects.get(keyId)!, ref: entry.ref });
+      for (const { instance } of entries.values()) {
+        if (instance.node === node) out.push({ key: this.keyObjects.get(keyId)!, ref: instance.ref });
       }
     }
     return out;
@@ -132,13 +140,18 @@ export class ServiceRegistry {
 
   private build(keyId: string, key: ServiceKey<unknown>): Listing<unknown> {
     const entries = this.byKey.get(keyId);
-    const instances: ServiceInstance<unknown>[] = [];
+    // One pass fills both views; a listing after a change costs a few ns per instance.
+    const all = new Array<ServiceInstance<unknown>>(entries?.size ?? 0);
+    const reachableRefs: ActorRef<unknown>[] = [];
+    let i = 0;
     if (entries) {
-      for (const { ref, node } of entries.values()) {
-        instances.push(Object.freeze({ ref, node, reachable: !this.unreachable.has(node) }));
+      for (const { instance } of entries.values()) {
+        all[i++] = instance;
+        if (instance.reachable) reachableRefs.push(instance.ref);
       }
     }
-    const listing = new Listing(this.keyObjects.get(keyId) ?? key, instances);
+    const instances = reachableRefs.length === all.length ? all : all.filter(x => x.reachable);
+    const listing = new Listing(this.keyObjects.get(keyId) ?? key, all, instances, reachableRefs);
     // Only keys that have entries are cached, so lookups of unknown keys cannot grow memory.
     if (entries) this.cache.set(keyId, listing);
     return listing;

@@ -103,6 +103,17 @@ describe('Receptionist', () => {
     expect((await monitor.expectMessage()).isEmpty).toBe(true);
   });
 
+  it('announces a burst of registrations as one listing that holds them all', async () => {
+    const monitor = new TestProbe<Listing<string>>(system, 'monitor');
+    system.receptionist.tell(new Subscribe(CHAT_KEY, monitor.ref));
+    expect((await monitor.expectMessage()).isEmpty).toBe(true);
+    for (let i = 0; i < 1000; i++) system.spawn(Behaviors.discoverable(Behaviors.ignore as never, CHAT_KEY), `chat-${i}`);
+    const last = await monitor.fishFor(l => l.refs.length === 1000);
+    expect(last.refs).toHaveLength(1000);
+    // Registrations queued together are announced together: one listing for the burst.
+    expect(monitor.received).toHaveLength(2);
+  });
+
   it('Unsubscribe stops the notifications', async () => {
     const monitor = new TestProbe<Listing<string>>(system, 'monitor');
     const control = new TestProbe<Listing<string>>(system, 'control');
