@@ -7,8 +7,9 @@ import { ActorAddress, type NodeLocation } from './actor-address.js';
 import { ActorCell } from './actor-cell.js';
 import { InternalActorRef, asInternal, type ActorRef } from './actor-ref.js';
 import { DeadActorRef, PromiseActorRef } from './ask.js';
+import { AskDeadlines } from './ask-deadlines.js';
 import { Behavior, IgnoreBehavior } from './behavior.js';
-import { ActorSystemError, ActorSystemTerminatedError, AskTimeoutError } from './errors.js';
+import { ActorSystemError, ActorSystemTerminatedError } from './errors.js';
 import { DeadLetter } from './events.js';
 import { EventStream } from './event-stream.js';
 import { consoleLoggerFactory, type ActorLogger, type LoggerFactory, type LogLevel } from './logger.js';
@@ -61,6 +62,7 @@ export class ActorSystem implements AsyncDisposable {
   private readonly loggerFactory: LoggerFactory;
   private readonly cells = new Map<string, ActorCell<unknown>>();
   private readonly tempRefs = new Map<string, PromiseActorRef<never>>();
+  private readonly askDeadlines: AskDeadlines;
   private readonly userGuardian: ActorCell<never>;
   private readonly systemGuardian: ActorCell<never>;
   private tempCounter = 0;
@@ -84,6 +86,7 @@ export class ActorSystem implements AsyncDisposable {
     this.scheduler = options.scheduler ?? systemScheduler;
     this.loggerFactory = options.logger ?? consoleLoggerFactory(options.logLevel);
     this.log = this.loggerFor(`ActorSystem(${location.system})`);
+    this.askDeadlines = new AskDeadlines(this.scheduler, () => this.tempRefs.size);
     this.userGuardian = this.startGuardian('/user');
     this.systemGuardian = this.startGuardian('/system');
     this.receptionist = this.createReceptionist();
@@ -139,7 +142,7 @@ export class ActorSystem implements AsyncDisposable {
         late => this.deadLetter(late, address.toString(), 'reply arrived after the ask completed'),
       );
       this.tempRefs.set(path, ref as unknown as PromiseActorRef<never>);
-      ref.armTimeout(this.scheduler.schedule(timeout, () => ref.fail(new AskTimeoutError(target.path, timeout))));
+      this.askDeadlines.add(ref as unknown as PromiseActorRef<never>, target.path, timeout);
       try {
         target.tell(make(ref));
       } catch (error) {
@@ -252,6 +255,7 @@ export class ActorSystem implements AsyncDisposable {
     await this.stopGuardian(this.userGuardian);
     await this.stopGuardian(this.systemGuardian);
     for (const ref of [...this.tempRefs.values()]) ref.fail(new ActorSystemTerminatedError(this.name));
+    this.askDeadlines.clear();
     try {
       await this.afterTerminate();
     } finally {

@@ -1,16 +1,15 @@
 /**
  * The temporary ref behind `ask`: it lives under `/temp`, resolves the promise with the
- * first reply and unregisters itself on reply or timeout, so a timed-out ask leaks nothing.
+ * first reply and unregisters itself on reply or timeout, so a timed-out ask leaks nothing
+ * (its timeout is kept by AskDeadlines).
  * Being addressable, it also works as a `replyTo` that crosses the network.
  */
 import { ActorAddress } from './actor-address.js';
 import { InternalActorRef } from './actor-ref.js';
-import type { Cancellable } from './scheduler.js';
 import { Terminated, type Signal } from './signals.js';
 
 export class PromiseActorRef<R> extends InternalActorRef<R> {
   private settled = false;
-  private timer?: Cancellable;
 
   constructor(
     readonly address: ActorAddress,
@@ -20,10 +19,6 @@ export class PromiseActorRef<R> extends InternalActorRef<R> {
     private readonly onLateReply: (message: R) => void,
   ) {
     super();
-  }
-
-  armTimeout(timer: Cancellable): void {
-    this.timer = timer;
   }
 
   tell(message: R): void {
@@ -43,7 +38,6 @@ export class PromiseActorRef<R> extends InternalActorRef<R> {
 
   private settle(): void {
     this.settled = true;
-    this.timer?.cancel();
     this.release(this);
   }
 

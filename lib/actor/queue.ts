@@ -34,6 +34,20 @@ export class Queue<T> {
     return item;
   }
 
+  /** The oldest item without removing it; the caller checks `length` first. */
+  peek(): T {
+    return this.items[this.head] as T;
+  }
+
+  /** Keeps only the items for which `keep` is true, in order. */
+  retain(keep: (item: T) => boolean): void {
+    const n = this.count;
+    for (let i = 0; i < n; i++) {
+      const item = this.shift();
+      if (keep(item)) this.push(item);
+    }
+  }
+
   /** Empties the queue, handing each item to `sink` in order. */
   drainTo(sink: (item: T) => void): void {
     while (this.count > 0) sink(this.shift());

@@ -1,3 +1,4 @@
+import { ManualScheduler } from '../support/manual-scheduler.js';
 import {
   ActorSystem,
   ActorSystemTerminatedError,
@@ -85,5 +86,44 @@ describe('ask', () => {
     const pending = system.ask(silent, r => new Ping('x', r), 10_000);
     await system.terminate();
     await expect(pending).rejects.toBeInstanceOf(ActorSystemTerminatedError);
+  });
+
+  it('expires each ask at its own deadline, whatever the mix of timeouts', async () => {
+    const scheduler = new ManualScheduler();
+    await using timed = ActorSystem.create('deadlines', { scheduler, logLevel: 'silent' });
+    const silent = timed.spawn(Behaviors.receiveMessage<Ping>(() => undefined), 'silent');
+    const outcome: Record<string, string> = {};
+    const track = (name: string, timeout: number) =>
+      timed.ask(silent, r => new Ping(name, r), timeout).then(
+        () => (outcome[name] = 'replied'),
+        e => (outcome[name] = e instanceof AskTimeoutError ? `timeout@${scheduler.now()}` : 'other'),
+      );
+    const all = [track('a', 100), track('b', 50), track('c', 100), track('d', 200)];
+    scheduler.advance(49);
+    await Promise.resolve();
+    expect(outcome).toEqual({});
+    // Let the rejections run after each step, so each outcome records the clock of its expiry.
+    const step = async (ms: number) => {
+      scheduler.advance(ms);
+      await new Promise(resolve => setImmediate(resolve));
+    };
+    await step(1);
+    await step(50);
+    await step(100);
+    await Promise.all(all);
+    expect(outcome).toEqual({ a: 'timeout@100', b: 'timeout@50', c: 'timeout@100', d: 'timeout@200' });
+  });
+
+  it('keeps expiring a slow ask while thousands of quicker ones complete behind it', async () => {
+    const scheduler = new ManualScheduler();
+    await using timed = ActorSystem.create('deadlines', { scheduler, logLevel: 'silent' });
+    const silent = timed.spawn(Behaviors.receiveMessage<Ping>(() => undefined), 'silent');
+    const ref = timed.spawn(pinger(), 'pinger');
+    const slow = timed.ask(silent, r => new Ping('slow', r), 1000).catch(e => e);
+    for (let i = 0; i < 3000; i++) await timed.ask(ref, r => new Ping(String(i), r), 1000);
+    const stuck = timed.ask(silent, r => new Ping('stuck', r), 1000).catch(e => e);
+    scheduler.advance(1000);
+    expect(await slow).toBeInstanceOf(AskTimeoutError);
+    expect(await stuck).toBeInstanceOf(AskTimeoutError);
   });
 });

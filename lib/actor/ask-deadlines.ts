@@ -1,0 +1,93 @@
+/**
+ * Ask timeouts share one timer per system instead of one timer each: a timer costs more
+ * than the rest of a local ask. Asks with the same timeout expire in the order they were
+ * made, so each distinct timeout keeps a FIFO lane and only the earliest deadline is armed.
+ * Settling an ask costs nothing here; settled entries are skipped when they reach the head.
+ */
+import type { PromiseActorRef } from './ask.js';
+import { AskTimeoutError } from './errors.js';
+import { Queue } from './queue.js';
+import type { Cancellable, Scheduler } from './scheduler.js';
+
+interface Deadline {
+  readonly at: number;
+  readonly ref: PromiseActorRef<never>;
+  readonly targetPath: string;
+  readonly timeoutMs: number;
+}
+
+/** Compaction threshold: below it, settled entries wait to reach the head of their lane. */
+const COMPACT_MIN = 1024;
+
+export class AskDeadlines {
+  private readonly lanes = new Map<number, Queue<Deadline>>();
+  private queued = 0;
+  private timer?: Cancellable;
+  private timerAt = Infinity;
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    /** Number of asks still waiting; used to tell when settled entries dominate the lanes. */
+    private readonly pendingCount: () => number,
+  ) {}
+
+  add(ref: PromiseActorRef<never>, targetPath: string, timeoutMs: number): void {
+    const at = this.scheduler.now() + timeoutMs;
+    let lane = this.lanes.get(timeoutMs);
+    if (!lane) this.lanes.set(timeoutMs, (lane = new Queue()));
+    // Sequential asks settle before the next one starts: dropping settled heads keeps lanes short.
+    while (lane.length > 0 && lane.peek().ref.isTerminated) {
+      lane.shift();
+      this.queued--;
+    }
+    lane.push({ at, ref, targetPath, timeoutMs });
+    this.queued++;
+    // A slow ask at the head would hold every later settled one; compact when they dominate.
+    if (this.queued > COMPACT_MIN && this.queued > 2 * this.pendingCount()) this.compact();
+    if (at < this.timerAt) this.arm(at);
+  }
+
+  /** Cancels the timer; the pending asks are failed by their owner. */
+  clear(): void {
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    this.lanes.clear();
+    this.queued = 0;
+  }
+
+  private arm(at: number): void {
+    this.timer?.cancel();
+    this.timerAt = at;
+    this.timer = this.scheduler.schedule(at - this.scheduler.now(), this.fire);
+  }
+
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const now = this.scheduler.now();
+    let next = Infinity;
+    for (const [timeoutMs, lane] of this.lanes) {
+      while (lane.length > 0) {
+        const head = lane.peek();
+        if (!head.ref.isTerminated && head.at > now) {
+          next = Math.min(next, head.at);
+          break;
+        }
+        lane.shift();
+        this.queued--;
+        if (!head.ref.isTerminated) head.ref.fail(new AskTimeoutError(head.targetPath, head.timeoutMs));
+      }
+      if (lane.length === 0) this.lanes.delete(timeoutMs);
+    }
+    if (next < Infinity) this.arm(next);
+  };
+
+  private compact(): void {
+    this.queued = 0;
+    for (const lane of this.lanes.values()) {
+      lane.retain(d => !d.ref.isTerminated);
+      this.queued += lane.length;
+    }
+  }
+}
