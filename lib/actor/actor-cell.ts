@@ -63,7 +63,7 @@ export class LocalActorRef<T> extends InternalActorRef<T> {
   }
 
   removeWatcher(watcher: InternalActorRef<never>): void {
-    this.cell.watchers.delete(watcher);
+    this.cell.removeWatcher(watcher);
   }
 
   get isTerminated(): boolean {
@@ -72,6 +72,7 @@ export class LocalActorRef<T> extends InternalActorRef<T> {
 }
 
 let anonymousCounter = 0;
+const EMPTY_CHILDREN: ReadonlyMap<string, ActorCell<unknown>> = new Map();
 
 function randomUid(): number {
   // 48 random bits: unique per incarnation in practice, and a safe integer on the wire.
@@ -80,11 +81,12 @@ function randomUid(): number {
 
 export class ActorCell<T> implements ActorContext<T> {
   readonly self: LocalActorRef<T>;
-  readonly childCells = new Map<string, ActorCell<unknown>>();
-  readonly watchers = new Set<InternalActorRef<never>>();
-  private readonly watching = new Map<string, InternalActorRef<never>>();
-  private readonly mailbox = new Queue<T>();
-  private readonly signals = new Queue<Signal>();
+  // Collections most actors never use are created on first use: an idle actor stays small.
+  private childMap?: Map<string, ActorCell<unknown>>;
+  private watchers?: Set<InternalActorRef<never>>;
+  private watching?: Map<string, InternalActorRef<never>>;
+  private signals?: Queue<Signal>;
+  private readonly mailbox = new Queue<T>(4);
   private behavior: Behavior<T> = new EmptyBehavior();
   private supervision?: Supervision<T>;
   private status = RUNNING;
@@ -95,9 +97,8 @@ export class ActorCell<T> implements ActorContext<T> {
   private postStopHook?: () => void | PromiseLike<void>;
   private timersImpl?: ActorTimers<T>;
   private logImpl?: ActorLogger;
-  private resolveStopped!: () => void;
-  /** Settles once the actor has fully stopped (children stopped, PostStop ran). */
-  readonly whenStopped = new Promise<void>(resolve => (this.resolveStopped = resolve));
+  private stoppedPromise?: Promise<void>;
+  private resolveStopped?: () => void;
   private readonly runBound = () => {
     this.scheduled = false;
     this.drain();
@@ -114,6 +115,17 @@ export class ActorCell<T> implements ActorContext<T> {
 
   get path(): string {
     return this.self.address.path;
+  }
+
+  /** Settles once the actor has fully stopped (children stopped, PostStop ran). */
+  get whenStopped(): Promise<void> {
+    this.stoppedPromise ??=
+      this.status === STOPPED ? Promise.resolve() : new Promise<void>(resolve => (this.resolveStopped = resolve));
+    return this.stoppedPromise;
+  }
+
+  get childCells(): ReadonlyMap<string, ActorCell<unknown>> {
+    return this.childMap ?? EMPTY_CHILDREN;
   }
 
   get isStopped(): boolean {
@@ -160,7 +172,7 @@ export class ActorCell<T> implements ActorContext<T> {
       throw new ActorNameTakenError(path);
     }
     const child = new ActorCell<U>(this.system, this as ActorCell<unknown>, path);
-    this.childCells.set(name, child as ActorCell<unknown>);
+    (this.childMap ??= new Map()).set(name, child as ActorCell<unknown>);
     child.start(behavior);
     return child.self;
   }
@@ -180,6 +192,7 @@ export class ActorCell<T> implements ActorContext<T> {
 
   watch(ref: ActorRef<never>): void {
     const target = asInternal(ref);
+    this.watching ??= new Map();
     if (target === (this.self as InternalActorRef<unknown>) || this.watching.has(target.key)) return;
     this.watching.set(target.key, target);
     target.addWatcher(this.self as InternalActorRef<never>);
@@ -187,12 +200,16 @@ export class ActorCell<T> implements ActorContext<T> {
 
   unwatch(ref: ActorRef<never>): void {
     const target = asInternal(ref);
-    if (this.watching.delete(target.key)) target.removeWatcher(this.self as InternalActorRef<never>);
+    if (this.watching?.delete(target.key)) target.removeWatcher(this.self as InternalActorRef<never>);
   }
 
   addWatcher(watcher: InternalActorRef<never>): void {
     if (this.status === STOPPED) watcher.sendSignal(new Terminated(this.self as ActorRef<never>));
-    else this.watchers.add(watcher);
+    else (this.watchers ??= new Set()).add(watcher);
+  }
+
+  removeWatcher(watcher: InternalActorRef<never>): void {
+    this.watchers?.delete(watcher);
   }
 
   /** Stops after the message in progress (if any); children stop first, then PostStop runs. */
@@ -207,7 +224,7 @@ export class ActorCell<T> implements ActorContext<T> {
 
   private childStopped(child: ActorCell<unknown>): void {
     const name = child.self.address.name;
-    if (this.childCells.get(name) === child) this.childCells.delete(name);
+    if (this.childMap?.get(name) === child) this.childMap.delete(name);
     this.tryCompleteStop();
   }
 
@@ -241,13 +258,17 @@ export class ActorCell<T> implements ActorContext<T> {
     this.system.unregisterCell(this as ActorCell<unknown>);
     const self = this.self as ActorRef<never>;
     this.mailbox.drainTo(m => this.system.deadLetter(m, this.self, 'recipient stopped'));
-    for (const target of this.watching.values()) target.removeWatcher(this.self as InternalActorRef<never>);
-    this.watching.clear();
-    for (const watcher of this.watchers) watcher.sendSignal(new Terminated(self));
-    this.watchers.clear();
+    if (this.watching) {
+      for (const target of this.watching.values()) target.removeWatcher(this.self as InternalActorRef<never>);
+      this.watching = undefined;
+    }
+    if (this.watchers) {
+      for (const watcher of this.watchers) watcher.sendSignal(new Terminated(self));
+      this.watchers = undefined;
+    }
     this.system.eventStream.publish(new ActorStopped(self));
     this.parent?.childStopped(this as ActorCell<unknown>);
-    this.resolveStopped();
+    this.resolveStopped?.();
   }
 
   // ---- message processing ----------------------------------------------------------------
@@ -266,7 +287,7 @@ export class ActorCell<T> implements ActorContext<T> {
 
   enqueueSignal(signal: Signal): void {
     if (this.status === STOPPED) return;
-    this.signals.push(signal);
+    (this.signals ??= new Queue<Signal>(4)).push(signal);
     if (!this.scheduled && !this.busy) {
       this.scheduled = true;
       queueMicrotask(this.runBound);
@@ -280,9 +301,9 @@ export class ActorCell<T> implements ActorContext<T> {
       // `busy` also covers a synchronous handler, so a stop it requests waits until it returns.
       this.busy = true;
       try {
-        if (this.signals.length > 0) {
+        if (this.signals !== undefined && this.signals.length > 0) {
           const signal = this.signals.shift();
-          if (signal instanceof Terminated && !this.watching.delete(asInternal(signal.ref).key)) {
+          if (signal instanceof Terminated && !this.watching?.delete(asInternal(signal.ref).key)) {
             this.busy = false;
             continue;
           }
@@ -294,7 +315,10 @@ export class ActorCell<T> implements ActorContext<T> {
           return;
         }
         if (isThenable(result)) {
-          Promise.resolve(result).then(this.onAsyncResult, this.onAsyncFailure);
+          Promise.resolve(result).then(
+            next => this.onAsyncResult(next),
+            error => this.onAsyncFailure(error),
+          );
           return;
         }
         this.busy = false;
@@ -314,7 +338,7 @@ export class ActorCell<T> implements ActorContext<T> {
     if (this.status === STOPPING) this.tryCompleteStop();
   }
 
-  private readonly onAsyncResult = (result: Behavior<T> | void | undefined) => {
+  private onAsyncResult(result: Behavior<T> | void | undefined): void {
     this.busy = false;
     if (this.status === RUNNING) {
       try {
@@ -324,13 +348,13 @@ export class ActorCell<T> implements ActorContext<T> {
       }
     }
     this.afterAsync();
-  };
+  }
 
-  private readonly onAsyncFailure = (error: unknown) => {
+  private onAsyncFailure(error: unknown): void {
     this.busy = false;
     if (this.status === RUNNING) this.handleFailure(error);
     this.afterAsync();
-  };
+  }
 
   private afterAsync(): void {
     if (this.status === STOPPING) this.tryCompleteStop();
