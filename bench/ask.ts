@@ -3,16 +3,13 @@
  * 16 and 128 asks in flight. Reports round trips/s and the latency of each ask (p50/p99, µs),
  * measured from the call to `ask` until its promise settled and the awaiting code resumed.
  *
- * A diagnostic row repeats the sequential case with a scheduler whose timers do nothing,
- * to show how much of an ask is the timeout timer (`setTimeout`/`clearTimeout`) it arms.
- *
  * Each case runs one short untimed warm-up, then up to RUNS timed runs, each bounded by a
  * count and a time limit. The round-trip figure is the best run (median shown too); the
  * percentiles pool the latencies of every timed run (histogram buckets about 2% wide).
  *
  * Run: npx tsx bench/ask.ts
  */
-import { ActorSystem, Behaviors, type ActorRef, type Scheduler } from '../lib/index.js';
+import { ActorSystem, Behaviors, type ActorRef } from '../lib/index.js';
 import { report, type Row } from './support/report.js';
 import { LatencyHistogram, median } from './support/stats.js';
 
@@ -24,12 +21,6 @@ const ASK_TIMEOUT_MS = 10_000;
 interface Echo {
   readonly replyTo: ActorRef<number>;
 }
-
-/** Timers that never fire: only for the diagnostic row; no ask times out within a run anyway. */
-const inertScheduler: Scheduler = {
-  now: () => performance.now(),
-  schedule: () => ({ cancel() {} }),
-};
 
 
 /** One timed run, bounded by a count and a time limit; returns the asks completed per second. */
@@ -72,12 +63,10 @@ async function measure(system: ActorSystem, inFlight: number): Promise<{ rates: 
 
 async function main(): Promise<void> {
   const system = ActorSystem.create('bench-ask', { logLevel: 'warn' });
-  const inert = ActorSystem.create('bench-ask-inert', { logLevel: 'warn', scheduler: inertScheduler });
   const cases = [
     { name: 'sequential (1 in flight)', system, inFlight: 1 },
     { name: '16 in flight', system, inFlight: 16 },
     { name: '128 in flight', system, inFlight: 128 },
-    { name: 'sequential, inert timer scheduler (diagnostic)', system: inert, inFlight: 1 },
   ];
   const rows: Row[] = [];
   const summary: string[] = [];
@@ -100,11 +89,9 @@ async function main(): Promise<void> {
   report('ask', 'system.ask round trips against an echo actor (best and median of timed runs; latency pooled)', rows, {
     summary,
     notes:
-      'Latency runs from the ask() call until the awaiting code resumes, so with N in flight it includes queueing behind the other N-1 asks. ' +
-      'The diagnostic row uses a scheduler whose timers do nothing, isolating the cost of the per-ask setTimeout.',
+      'Latency runs from the ask() call until the awaiting code resumes, so with N in flight it includes queueing behind the other N-1 asks.',
   });
   await system.terminate();
-  await inert.terminate();
 }
 
 await main();
