@@ -2,6 +2,6 @@
  * Public API of the package: the actor runtime, the receptionist and the Nest module.
  * The receptionist layer is imported here so every ActorSystem gets its receptionist.
  */
-import 'reflect-metadata';
 export * from './actor/index.js';
 export * from './receptionist/index.js';
+export * from './nest/index.js';

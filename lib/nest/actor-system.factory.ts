@@ -1,0 +1,43 @@
+/**
+ * Creates the application's ActorSystem from resolved options. The only place a system is
+ * made, so the cluster backend plugs in here (ClusteredActorSystem.start when `cluster` is set).
+ */
+import { Logger } from '@nestjs/common';
+import { ActorSystem, type ActorLogger, type LoggerFactory, type LogLevel } from '../actor/index.js';
+import type { ResolvedReceptionistOptions } from './receptionist-module-options.js';
+
+const RANK: Record<LogLevel, number> = { debug: 0, log: 1, warn: 2, error: 3, silent: 4 };
+
+/**
+ * Actor logs go to Nest's Logger with the actor path as context, so they follow the
+ * application's logger (levels, format, a custom LoggerService). `level` only drops lines.
+ */
+export function nestLoggerFactory(level?: LogLevel): LoggerFactory {
+  if (level === undefined) return context => new Logger(context);
+  const min = RANK[level];
+  return context => {
+    const logger = new Logger(context);
+    const filtered: ActorLogger = {
+      debug: message => {
+        if (min <= RANK.debug) logger.debug(message);
+      },
+      log: message => {
+        if (min <= RANK.log) logger.log(message);
+      },
+      warn: message => {
+        if (min <= RANK.warn) logger.warn(message);
+      },
+      error: (message, stack) => {
+        if (min <= RANK.error) logger.error(message, stack);
+      },
+    };
+    return filtered;
+  };
+}
+
+export async function createActorSystem(options: ResolvedReceptionistOptions): Promise<ActorSystem> {
+  return ActorSystem.create(options.systemName, {
+    logger: nestLoggerFactory(options.logLevel),
+    defaultAskTimeoutMs: options.askTimeoutMs,
+  });
+}
