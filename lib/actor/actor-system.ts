@@ -101,6 +101,10 @@ export class ActorSystem implements AsyncDisposable {
     return this.deadLetters;
   }
 
+  /**
+   * True once `terminate()` has been called: from then on nothing new is spawned or asked.
+   * Await `whenTerminated` (or the promise `terminate()` returns) for the end of termination.
+   */
   get isTerminated(): boolean {
     return this.terminating !== undefined;
   }
@@ -128,9 +132,13 @@ export class ActorSystem implements AsyncDisposable {
   ask<Req, M extends Req>(target: ActorRef<Req>, make: (replyTo: AnyReplyRef) => M, timeoutMs?: number): Promise<ReplyOf<M>>;
   ask<Res, Req = unknown>(target: ActorRef<Req>, make: (replyTo: ActorRef<Res>) => Req, timeoutMs?: number): Promise<Res>;
   ask<Res, Req>(target: ActorRef<Req>, make: (replyTo: ActorRef<Res>) => Req, timeoutMs?: number): Promise<Res> {
+    if (this.closed) return Promise.reject(new ActorSystemTerminatedError(this.name));
+    return this.askUnchecked(target, make, timeoutMs);
+  }
+
+  private askUnchecked<Res, Req>(target: ActorRef<Req>, make: (replyTo: ActorRef<Res>) => Req, timeoutMs?: number): Promise<Res> {
     const timeout = timeoutMs ?? this.options.defaultAskTimeoutMs ?? 3000;
     if (!(timeout > 0)) return Promise.reject(new RangeError(`ask timeout must be > 0 ms, got ${timeoutMs}`));
-    if (this.closed) return Promise.reject(new ActorSystemTerminatedError(this.name));
     return new Promise<Res>((resolve, reject) => {
       const path = `/temp/$${(this.tempCounter++).toString(36)}`;
       const address = new ActorAddress(this.location.system, path, 1 + this.tempCounter, this.location.host, this.location.port);
@@ -253,6 +261,7 @@ export class ActorSystem implements AsyncDisposable {
     }
     this.closed = true;
     await this.stopGuardian(this.userGuardian);
+    await this.settleReceptionist();
     await this.stopGuardian(this.systemGuardian);
     for (const ref of [...this.tempRefs.values()]) ref.fail(new ActorSystemTerminatedError(this.name));
     this.askDeadlines.clear();
@@ -260,6 +269,21 @@ export class ActorSystem implements AsyncDisposable {
       await this.afterTerminate();
     } finally {
       this.resolveTerminated();
+    }
+  }
+
+  /**
+   * Lets the receptionist see the user actors' deaths before the system actors stop, so the
+   * system-level subscribers (Nest's listing streams, for one) get the listings that drop them.
+   * Two round trips: the first follows the Terminated signals, the second the notifications
+   * those signals queued.
+   */
+  private async settleReceptionist(): Promise<void> {
+    const key = { id: '$settle' } as ServiceKey<never>;
+    try {
+      for (let i = 0; i < 2; i++) await this.askUnchecked(this.receptionist, r => receptionistBinding().find(key, r), 1000);
+    } catch {
+      // A receptionist that cannot answer has nothing left to announce.
     }
   }
 
