@@ -4,4 +4,5 @@
  */
 export * from './actor/index.js';
 export * from './receptionist/index.js';
+export * from './remote/index.js';
 export * from './nest/index.js';

@@ -1,0 +1,362 @@
+/**
+ * One connection between two nodes: framing, the handshake, heartbeats and closing with a
+ * reason. It knows nothing of actors; a handler gets the Message frames once the peer is
+ * authenticated. Anything the protocol does not allow closes this connection only.
+ */
+import type { Duplex } from 'node:stream';
+import type { Cancellable, NodeLocation, Scheduler } from '../actor/index.js';
+import { FrameTooLargeError, HandshakeRejectedError, HandshakeTimeoutError, MalformedFrameError, RemoteError } from './errors.js';
+import { FrameDecoder, FrameKind, HANDSHAKE_MAX_FRAME_SIZE, encodeFrame } from './frame-codec.js';
+import {
+  PROTOCOL_VERSION,
+  computeProof,
+  decodeAuth,
+  decodeHelloFields,
+  decodeReject,
+  encodeAccept,
+  encodeAuth,
+  encodeHello,
+  encodeReject,
+  encodeWelcome,
+  newNonce,
+  parseHello,
+  proofMatches,
+  readVersion,
+  type WelcomeMessage,
+} from './handshake.js';
+import type { NodeIdentity } from './node-identity.js';
+
+export type ConnectionDirection = 'inbound' | 'outbound';
+
+/** Why a connection ended: `normal` (shutdown, peer left), `refused` (handshake said no), `failure` (anything else). */
+export type CloseKind = 'normal' | 'refused' | 'failure';
+
+export interface ConnectionSettings {
+  readonly self: NodeIdentity;
+  readonly secret?: Uint8Array;
+  readonly maxFrameSize: number;
+  readonly handshakeTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly scheduler: Scheduler;
+}
+
+export interface ConnectionHandler {
+  established(connection: Connection): void;
+  /** A Message frame; `buffer[start, end)` is valid only during the call (see FrameHandler). Throw MalformedFrameError to close. */
+  message(connection: Connection, buffer: Buffer, start: number, end: number, owned: boolean): void;
+  closed(connection: Connection, kind: CloseKind, reason: string): void;
+  drained(connection: Connection): void;
+}
+
+const HEARTBEAT = encodeFrame(FrameKind.Heartbeat);
+const GOODBYE = encodeFrame(FrameKind.Goodbye);
+
+const enum Stage {
+  /** Outbound: Hello sent, waiting for Welcome. Inbound: waiting for Hello. */
+  Greeting,
+  /** Outbound: Auth sent, waiting for Accept. Inbound: Welcome sent, waiting for Auth. */
+  Authenticating,
+  Open,
+  Closed,
+}
+
+export class Connection {
+  /** The authenticated peer; set once the handshake has completed. */
+  peer?: NodeIdentity;
+  /** The peer's location, shared by every ref it sends in short form. */
+  peerLocation?: NodeLocation;
+  /** Largest frame the peer accepts (from its handshake). */
+  peerMaxFrameSize = 0;
+  bytesSent = 0;
+  bytesReceived = 0;
+  private stage = Stage.Greeting;
+  private readonly decoder: FrameDecoder;
+  private readonly nonce = newNonce();
+  private hello?: WelcomeMessage;
+  private handshakeTimer?: Cancellable;
+  private receivedSinceTick = true;
+  private sentSinceTick = true;
+  private quietMs = 0;
+  private goodbyeReceived = false;
+  private closeKind: CloseKind = 'failure';
+  private closeReason?: string;
+  /** The handler has been told about the close (exactly once). */
+  private reported = false;
+  private socketClosed = false;
+  private resolveSocketClosed!: () => void;
+  /** Settles when the socket itself has closed (after a graceful close: once the peer saw our FIN). */
+  readonly whenSocketClosed = new Promise<void>(resolve => (this.resolveSocketClosed = resolve));
+
+  constructor(
+    readonly socket: Duplex,
+    readonly direction: ConnectionDirection,
+    /** The other end for logs: `ip:port` inbound, the dialled `host:port` outbound. */
+    readonly remote: string,
+    private readonly settings: ConnectionSettings,
+    private readonly handler: ConnectionHandler,
+  ) {
+    this.decoder = new FrameDecoder(HANDSHAKE_MAX_FRAME_SIZE, this.onFrame);
+    socket.on('data', this.onData);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+    socket.on('drain', () => this.handler.drained(this));
+  }
+
+  get isOpen(): boolean {
+    return this.stage === Stage.Open;
+  }
+
+  get isClosed(): boolean {
+    return this.stage === Stage.Closed;
+  }
+
+  /** Starts the handshake clock; the connecting side speaks first. */
+  start(): void {
+    const timeoutMs = this.settings.handshakeTimeoutMs;
+    this.handshakeTimer = this.settings.scheduler.schedule(timeoutMs, () => {
+      this.handshakeTimer = undefined;
+      if (this.stage < Stage.Open) this.fail(new HandshakeTimeoutError(this.remote, timeoutMs).message);
+    });
+    if (this.direction === 'outbound') {
+      this.send(encodeHello({ version: PROTOCOL_VERSION, system: this.settings.self.system, node: this.settings.self, nonce: this.nonce, maxFrameSize: this.settings.maxFrameSize }));
+    }
+  }
+
+  /** Writes bytes; false means the socket's buffer is full and `drained` will follow. */
+  write(bytes: Buffer): boolean {
+    if (this.stage === Stage.Closed) return true;
+    this.sentSinceTick = true;
+    this.bytesSent += bytes.length;
+    return this.socket.write(bytes);
+  }
+
+  /**
+   * Called every heartbeat interval: sends a heartbeat if nothing else was sent, and closes
+   * the connection when nothing was received for the idle timeout (a half-open socket).
+   */
+  tick(intervalMs: number): void {
+    if (this.stage !== Stage.Open) return;
+    if (this.receivedSinceTick) {
+      this.receivedSinceTick = false;
+      this.quietMs = 0;
+    } else {
+      this.quietMs += intervalMs;
+      if (this.quietMs >= this.settings.idleTimeoutMs) {
+        this.fail(`nothing received for ${this.quietMs} ms (idle timeout ${this.settings.idleTimeoutMs} ms): peer unresponsive or connection half-open`);
+        return;
+      }
+    }
+    if (!this.sentSinceTick) this.write(HEARTBEAT);
+    this.sentSinceTick = false;
+  }
+
+  /** Closes after telling the peer we are leaving, so it does not log a failure. */
+  closeGracefully(reason: string): void {
+    if (this.stage === Stage.Closed) return;
+    if (this.stage === Stage.Open) this.socket.write(GOODBYE);
+    this.finish('normal', reason, true);
+  }
+
+  /** Releases the socket at once, whatever state it is in. */
+  destroy(): void {
+    if (!this.socketClosed) this.socket.destroy();
+  }
+
+  /** Closes at once with a logged reason (protocol violation, timeout, shutdown). */
+  fail(reason: string, kind: CloseKind = 'failure'): void {
+    this.finish(kind, reason, false);
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.receivedSinceTick = true;
+    this.bytesReceived += chunk.length;
+    try {
+      this.decoder.push(chunk);
+    } catch (error) {
+      this.fail(describe(error));
+    }
+  };
+
+  private readonly onError = (error: Error): void => {
+    this.closeReason ??= `socket error: ${error.message}`;
+  };
+
+  private readonly onClose = (): void => {
+    this.socketClosed = true;
+    this.resolveSocketClosed();
+    if (this.reported) return;
+    let reason = this.closeReason;
+    let kind = this.closeKind;
+    if (reason === undefined) {
+      if (this.goodbyeReceived) {
+        reason = 'peer is shutting down';
+        kind = 'normal';
+      } else if (this.stage < Stage.Open && this.bytesReceived === 0 && this.direction === 'inbound') {
+        // Port probes (load balancers, health checks) connect and leave: not worth a warning.
+        reason = 'peer closed the connection before sending anything';
+        kind = 'normal';
+      } else if (this.stage < Stage.Open) {
+        reason = 'peer closed the connection during the handshake';
+      } else {
+        reason = this.decoder.pendingBytes > 0 ? 'peer closed the connection in the middle of a frame (truncated stream)' : 'peer closed the connection';
+      }
+    }
+    this.report(kind, reason);
+  };
+
+  private report(kind: CloseKind, reason: string): void {
+    if (this.reported) return;
+    this.reported = true;
+    this.stage = Stage.Closed;
+    this.handshakeTimer?.cancel();
+    this.handshakeTimer = undefined;
+    this.handler.closed(this, kind, reason);
+  }
+
+  private finish(kind: CloseKind, reason: string, graceful: boolean, lastFrame?: Buffer): void {
+    if (this.stage === Stage.Closed) return;
+    this.stage = Stage.Closed;
+    this.closeKind = kind;
+    this.closeReason = reason;
+    this.decoder.stop();
+    this.handshakeTimer?.cancel();
+    this.handshakeTimer = undefined;
+    const socket = this.socket;
+    if (graceful || lastFrame) {
+      // Let queued bytes (and the last frame) reach the peer, then release the socket.
+      if (lastFrame) socket.write(lastFrame);
+      socket.end();
+      const timer = setTimeout(() => socket.destroy(), 1000);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+    } else {
+      socket.destroy();
+    }
+    this.report(kind, reason);
+  }
+
+  private send(frame: Buffer): void {
+    this.write(frame);
+  }
+
+  private refuse(reason: string): void {
+    this.finish('refused', reason, false, encodeReject(reason));
+  }
+
+  private readonly onFrame = (kind: number, buffer: Buffer, start: number, end: number, owned: boolean): void => {
+    if (this.stage === Stage.Open) {
+      if (kind === FrameKind.Message) this.handler.message(this, buffer, start, end, owned);
+      else if (kind === FrameKind.Heartbeat) return;
+      else if (kind === FrameKind.Goodbye) {
+        this.goodbyeReceived = true;
+        this.finish('normal', 'peer is shutting down', true);
+      } else throw new MalformedFrameError(`unexpected frame kind ${kind} on an open connection`);
+      return;
+    }
+    if (kind === FrameKind.Reject) {
+      const reason = decodeReject(buffer, start, end);
+      this.fail(new HandshakeRejectedError(reason, this.remote).message, 'refused');
+      return;
+    }
+    if (this.direction === 'inbound') this.onInboundHandshake(kind, buffer, start, end);
+    else this.onOutboundHandshake(kind, buffer, start, end);
+  };
+
+  private onInboundHandshake(kind: number, buffer: Buffer, start: number, end: number): void {
+    const self = this.settings.self;
+    const secret = this.settings.secret;
+    if (this.stage === Stage.Greeting) {
+      if (kind !== FrameKind.Hello) throw new MalformedFrameError(`expected Hello, got frame kind ${kind} (before the handshake no message is accepted)`);
+      const fields = decodeHelloFields(buffer, start, end);
+      const version = readVersion(fields);
+      if (version !== PROTOCOL_VERSION) {
+        this.refuse(`incompatible protocol version ${version ?? 'none'} (${self} speaks version ${PROTOCOL_VERSION})`);
+        return;
+      }
+      const hello = parseHello(fields);
+      if (hello.system !== self.system) {
+        this.refuse(`actor system name "${hello.system}" does not match "${self.system}"`);
+        return;
+      }
+      this.hello = hello;
+      const proof = secret ? computeProof(secret, 'accepting', hello, { node: self, nonce: this.nonce }) : undefined;
+      // The stage moves before sending: a fast transport may deliver the answer within the write.
+      this.stage = Stage.Authenticating;
+      this.send(encodeWelcome({ version: PROTOCOL_VERSION, system: self.system, node: self, nonce: this.nonce, maxFrameSize: this.settings.maxFrameSize, proof }));
+      return;
+    }
+    if (kind !== FrameKind.Auth) throw new MalformedFrameError(`expected Auth, got frame kind ${kind} (before the handshake no message is accepted)`);
+    const auth = decodeAuth(buffer, start, end);
+    const hello = this.hello!;
+    if (secret) {
+      const expected = computeProof(secret, 'connecting', hello, { node: self, nonce: this.nonce });
+      if (!auth.proof) {
+        this.refuse(`${self} requires a shared secret and ${hello.node} has none configured`);
+        return;
+      }
+      if (!proofMatches(expected, auth.proof)) {
+        this.refuse(`the shared secrets of ${self} and ${hello.node} differ`);
+        return;
+      }
+    }
+    this.open(hello);
+    this.send(encodeAccept());
+  }
+
+  private onOutboundHandshake(kind: number, buffer: Buffer, start: number, end: number): void {
+    const self = this.settings.self;
+    const secret = this.settings.secret;
+    if (this.stage === Stage.Greeting) {
+      if (kind !== FrameKind.Welcome) throw new MalformedFrameError(`expected Welcome, got frame kind ${kind}`);
+      const fields = decodeHelloFields(buffer, start, end, 'Welcome');
+      const version = readVersion(fields);
+      if (version !== PROTOCOL_VERSION) {
+        this.refuse(`incompatible protocol version ${version ?? 'none'} (${self} speaks version ${PROTOCOL_VERSION})`);
+        return;
+      }
+      const welcome = parseHello(fields, 'Welcome');
+      if (welcome.system !== self.system) {
+        this.refuse(`actor system name "${welcome.system}" does not match "${self.system}"`);
+        return;
+      }
+      const mine = { node: self, nonce: this.nonce };
+      if (secret) {
+        if (!welcome.proof) {
+          this.refuse(`${self} requires a shared secret and ${welcome.node} has none configured`);
+          return;
+        }
+        if (!proofMatches(computeProof(secret, 'accepting', mine, welcome), welcome.proof)) {
+          this.refuse(`the shared secrets of ${self} and ${welcome.node} differ`);
+          return;
+        }
+      } else if (welcome.proof) {
+        this.refuse(`${welcome.node} requires a shared secret and ${self} has none configured`);
+        return;
+      }
+      this.hello = welcome;
+      this.stage = Stage.Authenticating;
+      this.send(encodeAuth({ proof: secret ? computeProof(secret, 'connecting', mine, welcome) : undefined }));
+      return;
+    }
+    if (kind !== FrameKind.Accept) throw new MalformedFrameError(`expected Accept, got frame kind ${kind}`);
+    this.open(this.hello!);
+  }
+
+  private open(peer: WelcomeMessage): void {
+    this.handshakeTimer?.cancel();
+    this.handshakeTimer = undefined;
+    this.stage = Stage.Open;
+    this.peer = peer.node;
+    this.peerLocation = peer.node.location;
+    this.peerMaxFrameSize = peer.maxFrameSize;
+    this.decoder.maxFrameSize = this.settings.maxFrameSize;
+    this.handler.established(this);
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof FrameTooLargeError || error instanceof MalformedFrameError || error instanceof RemoteError) return error.message;
+  return `unexpected error while reading: ${error instanceof Error ? error.message : String(error)}`;
+}

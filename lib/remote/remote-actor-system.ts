@@ -1,0 +1,164 @@
+/**
+ * An actor system that listens on TCP and whose refs work across processes. It binds first
+ * (so port 0 resolves to a real port), then builds the system with that host and port, so
+ * every actor address names this node. `ClusteredActorSystem` extends it.
+ */
+import type { Duplex } from 'node:stream';
+import { ActorAddress, ActorSystem, type ActorRef } from '../actor/index.js';
+import { RemoteConfigurationError } from './errors.js';
+import { NodeIdentity, newIncarnationUid, parseNodeAddress } from './node-identity.js';
+import { UnreachableActorRef } from './remote-actor-ref.js';
+import { HandshakeFailed, PeerConnected, PeerDisconnected } from './remote-events.js';
+import { resolveRemoteOptions, type RemoteActorSystemOptions, type ResolvedRemoteOptions } from './remote-settings.js';
+import { Remoting, type RemoteStats, type RemotingListener } from './remoting.js';
+import { Serialization } from './serialization.js';
+import { TcpTransport, type Transport, type TransportListener } from './transport.js';
+import './builtin-serializers.js';
+
+/** A node whose listener is bound but whose system is not built yet (see `RemoteActorSystem.bindNode`). */
+export interface BoundNode {
+  readonly identity: NodeIdentity;
+  readonly settings: ResolvedRemoteOptions;
+  readonly transport: Transport;
+  readonly listener: TransportListener;
+  /** Where accepted sockets go; refuses them until the system is constructed. */
+  accept: (socket: Duplex, remote: string) => void;
+}
+
+export class RemoteActorSystem extends ActorSystem {
+  /** This node: system name, host, port and the incarnation uid chosen at start. */
+  readonly identity: NodeIdentity;
+  /** Registry of message classes: `system.serialization.register(MyMessage, 'MyMessage')`. */
+  readonly serialization: Serialization;
+  /** Connections, queues and statistics. */
+  readonly remoting: Remoting;
+
+  /** Binds the listener, then starts the system. Rejects if the port is taken or an option is invalid. */
+  static async start(options: RemoteActorSystemOptions): Promise<RemoteActorSystem> {
+    const bound = await RemoteActorSystem.bindNode(options);
+    try {
+      return new RemoteActorSystem(bound, options);
+    } catch (error) {
+      await bound.listener.close();
+      throw error;
+    }
+  }
+
+  /** First half of `start`, for subclasses: validates options and binds the listener. */
+  protected static async bindNode(options: RemoteActorSystemOptions): Promise<BoundNode> {
+    const settings = resolveRemoteOptions(options);
+    const transport = options.transport ?? new TcpTransport();
+    const bound: { accept: BoundNode['accept'] } = { accept: socket => socket.destroy() };
+    const listener = await transport.listen(settings.bindHost, settings.port, (socket, remote) => bound.accept(socket, remote));
+    const identity = new NodeIdentity(settings.name, settings.host, listener.port, newIncarnationUid());
+    return Object.assign(bound, { identity, settings, transport, listener });
+  }
+
+  protected constructor(bound: BoundNode, options: RemoteActorSystemOptions) {
+    super(bound.identity.location, options);
+    this.identity = bound.identity;
+    this.serialization = new Serialization(this, { structuredClone: options.structuredClone });
+    const s = bound.settings;
+    const listener: RemotingListener = {
+      peerConnected: (peer, direction) => this.onPeerConnected(new PeerConnected(peer, direction)),
+      peerDisconnected: (peer, direction, reason) => this.onPeerDisconnected(new PeerDisconnected(peer, direction, reason)),
+      handshakeFailed: (remote, direction, reason) => this.onHandshakeFailed(new HandshakeFailed(remote, direction, reason)),
+    };
+    this.remoting = new Remoting(
+      this,
+      this.serialization,
+      bound.listener,
+      {
+        connection: {
+          self: bound.identity,
+          secret: s.secret,
+          maxFrameSize: s.maxFrameSize,
+          handshakeTimeoutMs: s.handshakeTimeoutMs,
+          idleTimeoutMs: s.idleTimeoutMs,
+          scheduler: this.scheduler,
+        },
+        transport: bound.transport,
+        connectTimeoutMs: s.connectTimeoutMs,
+        minBackoffMs: s.minBackoffMs,
+        maxBackoffMs: s.maxBackoffMs,
+        outboundQueueSize: s.outboundQueueSize,
+        outboundQueueBytes: s.outboundQueueBytes,
+        heartbeatIntervalMs: s.heartbeatIntervalMs,
+        shutdownTimeoutMs: s.shutdownTimeoutMs,
+        refCacheSize: 10_000,
+      },
+      listener,
+      this.loggerFor(`Remoting(${bound.identity.hostPort})`),
+    );
+    bound.accept = (socket, remote) => this.remoting.accept(socket, remote);
+    this.log.log(`Listening on ${bound.identity.hostPort} as ${bound.identity}${s.secret ? ' (secret required)' : ''}`);
+  }
+
+  get host(): string {
+    return this.identity.host;
+  }
+
+  /** The port actually bound (useful with `port: 0`). */
+  get port(): number {
+    return this.identity.port;
+  }
+
+  /** `host:port` of this node, as peers and seeds name it. */
+  get hostPort(): string {
+    return this.identity.hostPort;
+  }
+
+  /**
+   * A ref to the actor at `path` on the node `host:port`, e.g. a well-known system actor.
+   * Without `uid` it reaches whichever incarnation of that path is running there.
+   */
+  remoteRef<T>(node: string, path: string, uid = 0): ActorRef<T> {
+    const { host, port } = parseNodeAddress(node);
+    if (typeof path !== 'string' || !path.startsWith('/')) throw new RemoteConfigurationError(`An actor path starts with /, got ${JSON.stringify(path)}`);
+    return this.resolveRef<T>(new ActorAddress(this.name, path, uid, host, port));
+  }
+
+  /** Counters of messages and bytes sent and received, per peer and in total. */
+  remoteStats(): RemoteStats {
+    return this.remoting.stats();
+  }
+
+  /** Local actors as the base system resolves them; other nodes' actors as remote refs (one per address). */
+  override resolveRef<T>(address: ActorAddress): ActorRef<T> {
+    if (this.isLocal(address)) {
+      if (address.uid === 0) return this.resolveLocal<T>(address.path) ?? super.resolveRef<T>(address);
+      return super.resolveRef<T>(address);
+    }
+    if (address.host === undefined || address.port === undefined) {
+      return new UnreachableActorRef<T>(address, (message, ref) =>
+        this.deadLetter(message, ref.key, 'the address names no host:port (an actor of a system without remoting)'),
+      );
+    }
+    if (address.system !== this.name) {
+      return new UnreachableActorRef<T>(address, (message, ref) =>
+        this.deadLetter(message, ref.key, `actor system "${address.system}" is not "${this.name}": only nodes of one system connect`),
+      );
+    }
+    return this.remoting.remoteRef<T>(address);
+  }
+
+  // ---- hooks for the cluster layer (call super to keep the events published) ---------------
+
+  protected onPeerConnected(event: PeerConnected): void {
+    this.eventStream.publish(event);
+  }
+
+  protected onPeerDisconnected(event: PeerDisconnected): void {
+    this.eventStream.publish(event);
+  }
+
+  protected onHandshakeFailed(event: HandshakeFailed): void {
+    this.eventStream.publish(event);
+  }
+
+  /** Flushes outbound queues, says goodbye to peers and closes the listener once actors have stopped. */
+  protected override async afterTerminate(): Promise<void> {
+    await super.afterTerminate();
+    await this.remoting.shutdown();
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Options of a remote-capable system, with every default and every validation in one
+ * place. Times are in milliseconds, sizes in bytes.
+ */
+import type { ActorSystemOptions } from '../actor/index.js';
+import { ActorAddress } from '../actor/index.js';
+import { RemoteConfigurationError } from './errors.js';
+import { DEFAULT_MAX_FRAME_SIZE, HANDSHAKE_MAX_FRAME_SIZE } from './frame-codec.js';
+import type { Transport } from './transport.js';
+
+export interface RemoteActorSystemOptions extends ActorSystemOptions {
+  /** The actor system name; only nodes with the same name connect to each other. */
+  name: string;
+  /** Host this node is reachable at; it appears in every actor address. Default `127.0.0.1`. */
+  host?: string;
+  /** Port to listen on; 0 (the default) picks a free one, read it back from `system.port`. */
+  port?: number;
+  /** Interface to bind, when it differs from `host` (e.g. `0.0.0.0` behind a published `host`). Default: `host`. */
+  bindHost?: string;
+  /** Shared secret; when set, only peers proving the same secret can connect (it never crosses the wire). */
+  secret?: string | Uint8Array;
+  /** Largest frame (one serialized message) accepted and sent. Default 4 MiB. */
+  maxFrameSize?: number;
+  /** A connection must complete its handshake within this time. Default 5000. */
+  handshakeTimeoutMs?: number;
+  /** Giving up on a TCP connect after this time. Default 5000. */
+  connectTimeoutMs?: number;
+  /** A quiet connection sends a heartbeat this often. Default 1000. */
+  heartbeatIntervalMs?: number;
+  /** A connection on which nothing arrived for this long is closed (half-open or hung peer). Default 10000. */
+  idleTimeoutMs?: number;
+  /** First reconnect delay after a failure; doubles up to `maxBackoffMs`. Default 100. */
+  minBackoffMs?: number;
+  /** Longest reconnect delay. Default 5000. */
+  maxBackoffMs?: number;
+  /** Messages waiting for one peer beyond this count become dead letters. Default 100000. */
+  outboundQueueSize?: number;
+  /** Bytes waiting for one peer beyond this size become dead letters. Default 64 MiB. */
+  outboundQueueBytes?: number;
+  /** How long `terminate()` waits for outbound queues to flush and peers to close. Default 2000. */
+  shutdownTimeoutMs?: number;
+  /** Encode object identity (cycles, shared sub-objects); costs ~50% more encoding time. Default false. */
+  structuredClone?: boolean;
+  /** Replaces TCP (tests, benchmarks). Default: a TcpTransport. */
+  transport?: Transport;
+}
+
+export interface ResolvedRemoteOptions {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly bindHost: string;
+  readonly secret?: Uint8Array;
+  readonly maxFrameSize: number;
+  readonly handshakeTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly idleTimeoutMs: number;
+  readonly minBackoffMs: number;
+  readonly maxBackoffMs: number;
+  readonly outboundQueueSize: number;
+  readonly outboundQueueBytes: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+const HOST = /^[A-Za-z0-9.\-:%]{1,255}$/;
+
+export function resolveRemoteOptions(options: RemoteActorSystemOptions): ResolvedRemoteOptions {
+  if (!options || typeof options !== 'object') throw new RemoteConfigurationError('RemoteActorSystem.start needs an options object with at least a name');
+  const { name } = options;
+  if (typeof name !== 'string' || !ActorAddress.isValidSystemName(name)) {
+    throw new RemoteConfigurationError(`Invalid actor system name ${JSON.stringify(name)}: use letters, digits, - and _, starting with a letter or digit`);
+  }
+  const host = options.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || !HOST.test(host)) throw new RemoteConfigurationError(`Invalid host ${JSON.stringify(host)}`);
+  const bindHost = options.bindHost ?? host;
+  if (typeof bindHost !== 'string' || !HOST.test(bindHost)) throw new RemoteConfigurationError(`Invalid bindHost ${JSON.stringify(bindHost)}`);
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RemoteConfigurationError(`Invalid port ${port}: use 0-65535 (0 picks a free port)`);
+  let secret: Uint8Array | undefined;
+  if (options.secret !== undefined) {
+    secret = typeof options.secret === 'string' ? Buffer.from(options.secret, 'utf8') : options.secret;
+    if (!(secret instanceof Uint8Array) || secret.length === 0) {
+      throw new RemoteConfigurationError('secret must be a non-empty string or byte array (leave it undefined for no secret)');
+    }
+  }
+  const heartbeatIntervalMs = positive('heartbeatIntervalMs', options.heartbeatIntervalMs, 1000);
+  const idleTimeoutMs = positive('idleTimeoutMs', options.idleTimeoutMs, 10_000);
+  if (idleTimeoutMs < 2 * heartbeatIntervalMs) {
+    throw new RemoteConfigurationError(`idleTimeoutMs (${idleTimeoutMs}) must be at least twice heartbeatIntervalMs (${heartbeatIntervalMs}), or quiet peers would be dropped`);
+  }
+  const minBackoffMs = positive('minBackoffMs', options.minBackoffMs, 100);
+  const maxBackoffMs = positive('maxBackoffMs', options.maxBackoffMs, 5000);
+  if (maxBackoffMs < minBackoffMs) throw new RemoteConfigurationError('maxBackoffMs must be at least minBackoffMs');
+  const maxFrameSize = positive('maxFrameSize', options.maxFrameSize, DEFAULT_MAX_FRAME_SIZE);
+  if (maxFrameSize < HANDSHAKE_MAX_FRAME_SIZE || maxFrameSize > 0x7fffffff) {
+    throw new RemoteConfigurationError(`maxFrameSize must be between ${HANDSHAKE_MAX_FRAME_SIZE} and ${0x7fffffff} bytes`);
+  }
+  return {
+    name,
+    host,
+    port,
+    bindHost,
+    secret,
+    maxFrameSize,
+    handshakeTimeoutMs: positive('handshakeTimeoutMs', options.handshakeTimeoutMs, 5000),
+    connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs, 5000),
+    heartbeatIntervalMs,
+    idleTimeoutMs,
+    minBackoffMs,
+    maxBackoffMs,
+    outboundQueueSize: positive('outboundQueueSize', options.outboundQueueSize, 100_000),
+    outboundQueueBytes: positive('outboundQueueBytes', options.outboundQueueBytes, 64 * 1024 * 1024),
+    shutdownTimeoutMs: positive('shutdownTimeoutMs', options.shutdownTimeoutMs, 2000),
+  };
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new RemoteConfigurationError(`${name} must be a positive number, got ${String(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,308 @@
+/**
+ * The network side of one RemoteActorSystem: the listener, one association per peer for
+ * what we send, the connections peers opened to us for what we receive, the heartbeat
+ * tick, remote refs, and delivery of incoming messages to local actors (or dead letters).
+ *
+ * Inbound connections are receive-only for actor messages: our messages to a peer always
+ * go through our own outbound connection to the address the peer advertises, which keeps
+ * one ordered path per direction. Both directions carry heartbeats and handshake frames.
+ */
+import type { Duplex } from 'node:stream';
+import type { ActorAddress, ActorLogger, Cancellable, InternalActorRef, Scheduler } from '../actor/index.js';
+import { Association, type AssociationEvents, type AssociationSettings } from './association.js';
+import { Connection, type CloseKind, type ConnectionDirection, type ConnectionHandler } from './connection.js';
+import { FRAME_HEADER_BYTES } from './frame-codec.js';
+import { formatHostPort, type NodeIdentity } from './node-identity.js';
+import { RemoteActorRef, type RemoteSender } from './remote-actor-ref.js';
+import type { Serialization } from './serialization.js';
+import type { TransportListener } from './transport.js';
+
+export interface RemotingSettings extends AssociationSettings {
+  readonly heartbeatIntervalMs: number;
+  readonly shutdownTimeoutMs: number;
+  /** Remote refs kept for reuse (refs to `/temp` ask replies are never kept). */
+  readonly refCacheSize: number;
+}
+
+/** What remoting needs from its system. */
+export interface RemotingHost {
+  readonly identity: NodeIdentity;
+  readonly scheduler: Scheduler;
+  deadLetter(message: unknown, recipient: string, reason: string): void;
+  resolveLocal<T>(path: string, uid?: number): InternalActorRef<T> | undefined;
+}
+
+/** Connection events, for the system (which publishes them) and the cluster layer above it. */
+export interface RemotingListener {
+  peerConnected(peer: NodeIdentity, direction: ConnectionDirection): void;
+  peerDisconnected(peer: NodeIdentity, direction: ConnectionDirection, reason: string): void;
+  handshakeFailed(remote: string, direction: ConnectionDirection, reason: string): void;
+}
+
+export interface PeerStats {
+  /** `host:port` as dialled. */
+  readonly node: string;
+  /** Incarnation uid of the peer as last authenticated. */
+  readonly uid?: number;
+  readonly connected: boolean;
+  readonly queued: number;
+  readonly messagesSent: number;
+  readonly bytesSent: number;
+  readonly overflowed: number;
+}
+
+export interface RemoteStats {
+  readonly messagesSent: number;
+  /** Bytes of Message frames written, framing included. */
+  readonly bytesSent: number;
+  readonly messagesReceived: number;
+  /** Bytes of Message frames received, framing included. */
+  readonly bytesReceived: number;
+  /** Messages dropped to dead letters because a peer's outbound queue was full. */
+  readonly overflowed: number;
+  /** Messages that could not be serialized (dead letters at the sender). */
+  readonly serializationFailures: number;
+  readonly inboundConnections: number;
+  readonly peers: readonly PeerStats[];
+}
+
+export class Remoting implements RemoteSender, AssociationEvents {
+  private readonly associations = new Map<string, Association>();
+  private readonly inbound = new Set<Connection>();
+  private readonly refCache = new Map<string, RemoteActorRef<unknown>>();
+  private lastAssociation?: Association;
+  /** Peers whose connection failures were already logged as warnings (until they connect again). */
+  private readonly quietFailures = new Set<string>();
+  private readonly inboundHandler: ConnectionHandler;
+  private tickTimer?: Cancellable;
+  private stopping = false;
+  private received = 0;
+  private receivedBytes = 0;
+  private serializationFailures = 0;
+  private readonly loggedSerializationFailures = new Set<string>();
+
+  constructor(
+    private readonly host: RemotingHost,
+    readonly serialization: Serialization,
+    private readonly listener: TransportListener,
+    readonly settings: RemotingSettings,
+    private readonly events: RemotingListener,
+    private readonly log: ActorLogger,
+  ) {
+    const self = this;
+    this.inboundHandler = {
+      established(connection) {
+        self.events.peerConnected(connection.peer!, 'inbound');
+      },
+      message(connection, buffer, start, end, owned) {
+        self.message(connection, buffer, start, end, owned);
+      },
+      closed(connection, kind, reason) {
+        self.inbound.delete(connection);
+        self.connectionClosed(connection, kind, reason);
+      },
+      drained() {},
+    };
+    this.scheduleTick();
+  }
+
+  /** Takes a socket accepted by the transport through the handshake. */
+  accept(socket: Duplex, remote: string): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    const connection = new Connection(socket, 'inbound', remote, this.settings.connection, this.inboundHandler);
+    this.inbound.add(connection);
+    connection.start();
+  }
+
+  /** The ref for an actor on another node, reused per address (except ask replies, which are one-off). */
+  remoteRef<T>(address: ActorAddress): RemoteActorRef<T> {
+    if (address.path.startsWith('/temp/')) return new RemoteActorRef<T>(address, this);
+    const key = address.toString();
+    const cached = this.refCache.get(key);
+    if (cached) return cached as RemoteActorRef<T>;
+    const ref = new RemoteActorRef<T>(address, this);
+    if (this.refCache.size >= this.settings.refCacheSize) {
+      // Oldest first: Map iteration order is insertion order.
+      this.refCache.delete(this.refCache.keys().next().value as string);
+    }
+    this.refCache.set(key, ref as RemoteActorRef<unknown>);
+    return ref;
+  }
+
+  /** The association (outbound queue and connection) for `host:port`, created on first use. */
+  association(host: string, port: number): Association {
+    // Every ask reply goes to a fresh (uncached) temp ref of the same peer: skip the key building then.
+    const last = this.lastAssociation;
+    if (last !== undefined && last.port === port && last.host === host) return last;
+    const key = formatHostPort(host, port);
+    let association = this.associations.get(key);
+    if (!association) {
+      association = new Association(host, port, key, this.settings, this);
+      this.associations.set(key, association);
+    }
+    this.lastAssociation = association;
+    return association;
+  }
+
+  send(ref: RemoteActorRef<unknown>, message: unknown): void {
+    if (this.stopping) {
+      this.host.deadLetter(message, ref.key, 'the actor system is terminated');
+      return;
+    }
+    const address = ref.address;
+    let frame: Buffer;
+    try {
+      frame = this.serialization.encodeMessage(address.path, address.uid, message);
+    } catch (error) {
+      this.serializationFailures++;
+      const reason = error instanceof Error ? error.message : String(error);
+      const name = (message as object)?.constructor?.name ?? typeof message;
+      if (!this.loggedSerializationFailures.has(name) && this.loggedSerializationFailures.size < 100) {
+        this.loggedSerializationFailures.add(name);
+        this.log.error(`Could not send ${name} to ${ref.key}: ${reason}`);
+      }
+      this.host.deadLetter(message, ref.key, reason);
+      return;
+    }
+    (ref.outbound ??= this.association(address.host!, address.port!)).send(frame, message, ref);
+  }
+
+  stats(): RemoteStats {
+    const peers: PeerStats[] = [];
+    let messagesSent = 0;
+    let bytesSent = 0;
+    let overflowed = 0;
+    for (const a of this.associations.values()) {
+      messagesSent += a.messagesSent;
+      bytesSent += a.bytesSent;
+      overflowed += a.overflowed;
+      peers.push({
+        node: a.key,
+        uid: a.peer?.uid,
+        connected: a.isConnected,
+        queued: a.queued,
+        messagesSent: a.messagesSent,
+        bytesSent: a.bytesSent,
+        overflowed: a.overflowed,
+      });
+    }
+    return {
+      messagesSent,
+      bytesSent,
+      messagesReceived: this.received,
+      bytesReceived: this.receivedBytes,
+      overflowed,
+      serializationFailures: this.serializationFailures,
+      inboundConnections: this.inbound.size,
+      peers,
+    };
+  }
+
+  /** Closes our connection to `host:port` (queued messages stay and reconnect later). For tests and the cluster layer. */
+  disconnect(hostPort: string, reason = 'disconnected on request'): void {
+    this.associations.get(hostPort)?.disconnect(reason);
+  }
+
+  /**
+   * Stops accepting, flushes every outbound queue, says goodbye on every connection and
+   * waits (bounded) for the sockets to close.
+   */
+  async shutdown(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.tickTimer?.cancel();
+    const closing: Connection[] = [];
+    for (const association of this.associations.values()) {
+      const connection = association.stop();
+      if (connection) closing.push(connection);
+    }
+    for (const connection of [...this.inbound]) {
+      connection.closeGracefully('this node is shutting down');
+      closing.push(connection);
+    }
+    let timer: Cancellable | undefined;
+    const timeout = new Promise<void>(resolve => (timer = this.host.scheduler.schedule(this.settings.shutdownTimeoutMs, resolve)));
+    await Promise.race([Promise.all(closing.map(c => c.whenSocketClosed)), timeout]);
+    timer?.cancel();
+    for (const connection of closing) connection.destroy();
+    await this.listener.close();
+  }
+
+  // ---- AssociationEvents -----------------------------------------------------------------
+
+  deadLetter(message: unknown, recipient: InternalActorRef<unknown>, reason: string): void {
+    this.host.deadLetter(message, recipient.key, reason);
+  }
+
+  connected(association: Association, connection: Connection): void {
+    this.quietFailures.delete(association.key);
+    this.events.peerConnected(connection.peer!, 'outbound');
+  }
+
+  disconnected(_association: Association, connection: Connection, kind: CloseKind, reason: string): void {
+    this.connectionClosed(connection, kind, reason);
+  }
+
+  connectFailed(association: Association, reason: string): void {
+    if (this.stopping) return;
+    // The first failure is worth a warning; the retries that follow it are not.
+    if (this.quietFailures.has(association.key)) {
+      this.log.debug(`Still cannot reach ${association.key}: ${reason}`);
+    } else {
+      this.quietFailures.add(association.key);
+      this.log.warn(`Cannot reach ${association.key}: ${reason}${association.queued > 0 ? ` (${association.queued} messages queued; retrying with backoff)` : ''}`);
+    }
+    this.events.handshakeFailed(association.key, 'outbound', reason);
+  }
+
+  /** Delivers one incoming actor message to a local actor, or to this node's dead letters. */
+  message(connection: Connection, buffer: Buffer, start: number, end: number, owned: boolean): void {
+    const decoded = this.serialization.decodeMessage(buffer, start, end, connection.peerLocation!, owned);
+    this.received++;
+    this.receivedBytes += end - start + FRAME_HEADER_BYTES;
+    const { path, uid } = decoded;
+    if (decoded.problem !== undefined) {
+      this.host.deadLetter(decoded.payload, this.localAddress(path, uid), decoded.problem);
+      return;
+    }
+    const target = this.host.resolveLocal<unknown>(path, uid === 0 ? undefined : uid);
+    if (target === undefined) {
+      this.host.deadLetter(decoded.payload, this.localAddress(path, uid), `no such actor on this node (sent by ${connection.peer})`);
+      return;
+    }
+    try {
+      target.tell(decoded.payload);
+    } catch (error) {
+      // A local delivery problem is not the peer's fault: never close the connection for it.
+      this.log.error(`Delivering a remote message to ${path} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private connectionClosed(connection: Connection, kind: CloseKind, reason: string): void {
+    const who = connection.peer ? `${connection.peer} (${connection.remote})` : connection.remote;
+    if (kind === 'normal') this.log.debug(`Connection ${connection.direction === 'inbound' ? 'from' : 'to'} ${who} closed: ${reason}`);
+    else this.log.warn(`Connection ${connection.direction === 'inbound' ? 'from' : 'to'} ${who} closed: ${reason}`);
+    if (connection.peer) this.events.peerDisconnected(connection.peer, connection.direction, reason);
+    else if (connection.direction === 'inbound') this.events.handshakeFailed(connection.remote, 'inbound', reason);
+  }
+
+  private localAddress(path: string, uid: number): string {
+    const self = this.host.identity;
+    return `actor://${self.system}@${self.hostPort}${path}#${uid}`;
+  }
+
+  private scheduleTick(): void {
+    const interval = this.settings.heartbeatIntervalMs;
+    this.tickTimer = this.host.scheduler.schedule(interval, () => {
+      if (this.stopping) return;
+      for (const connection of this.inbound) connection.tick(interval);
+      for (const association of this.associations.values()) association.tick(interval);
+      this.scheduleTick();
+    });
+  }
+}

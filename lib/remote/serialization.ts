@@ -1,0 +1,471 @@
+/**
+ * Turns messages into MessagePack (msgpackr) and back. Plain data round-trips as is; class
+ * instances travel under a stable registered name; an `ActorRef` anywhere in a message is
+ * an extension type that the receiving node revives as a working (local or remote) ref.
+ *
+ * Why msgpackr with records and without structured clone by default, measured on this
+ * machine (pack + unpack of `[path, uid, {n, replyTo}]`): records 0.75 + 0.51 µs, structured
+ * clone 1.18 + 0.53 µs, JSON 0.88 + 0.70 µs (and JSON loses Dates, Maps, Sets and bytes);
+ * plain maps without records are faster (0.51 + 0.33 µs) but decode a `Map` as an object.
+ * The decoder always accepts structured-clone references, so `structuredClone: true`
+ * (cycles, shared sub-objects) can be enabled on a sender alone.
+ *
+ * Safety: msgpackr renames a `__proto__` key to `__proto_` in every decoded object, and
+ * registered classes are rebuilt with `Object.create(prototype)` plus data properties
+ * (no setter or constructor of the payload's choosing runs), so no payload can set a
+ * prototype. Only registered names are ever instantiated.
+ */
+import { Packr, RESERVE_START_SPACE, Unpackr, addExtension } from 'msgpackr';
+import { ActorAddress, InternalActorRef, type ActorRef, type NodeLocation } from '../actor/index.js';
+import {
+  MalformedFrameError,
+  RemoteError,
+  SerializableNameConflictError,
+  SerializationError,
+  UnregisteredClassError,
+} from './errors.js';
+import { FRAME_HEADER_BYTES, FrameKind, writeFrameHeader } from './frame-codec.js';
+
+/** A class, abstract or not, whose instances are `T`. */
+export type ClassOf<T> = Function & { prototype: T };
+
+/**
+ * How one class crosses the wire. `fromWire` receives data decoded from the network:
+ * validate it, and throw to turn the message into a dead letter.
+ */
+export interface ClassCodec<T> {
+  toWire(value: T): unknown;
+  fromWire(data: unknown): T;
+}
+
+export interface SerializableOptions<T> {
+  /** Stable name on the wire; defaults to the class name (which minifiers may change). */
+  name?: string;
+  /** Custom encoding; by default the own enumerable fields travel and the prototype is restored. */
+  codec?: ClassCodec<T>;
+}
+
+/**
+ * A registered class and its wire form, an array headed by the name: `[name, k1, v1, k2, v2…]`
+ * for the default field codec (no intermediate object on either side), `[name, data]` for a
+ * custom codec. Both nodes must register a class the same way.
+ */
+interface ClassEntry {
+  readonly name: string;
+  readonly cls: Function;
+  write(value: object): unknown[];
+  /** Rebuilds from the wire array; throws (TypeError…) when the data does not fit. */
+  read(data: unknown[]): object;
+}
+
+/** Stands in for an instance of a class the receiving node does not know; such messages become dead letters. */
+export class UnknownClassPayload {
+  constructor(
+    readonly className: string,
+    readonly data: unknown,
+  ) {}
+}
+
+/** What the serializer needs from a system: its own location and a way to revive refs. */
+export interface SerializationHost {
+  readonly location: NodeLocation;
+  resolveRef<T>(address: ActorAddress): ActorRef<T>;
+}
+
+export interface SerializationOptions {
+  /** Encode object identity (cycles, shared sub-objects) at ~50% more encoding cost. Default false. */
+  structuredClone?: boolean;
+}
+
+/** One decoded Message frame. `problem` is set when the payload names a class this node cannot rebuild. */
+export interface DecodedMessage {
+  readonly path: string;
+  readonly uid: number;
+  readonly payload: unknown;
+  readonly problem?: string;
+}
+
+// Application extension type codes (msgpackr reserves others for its built-ins).
+const REF_EXT = 0x41; // 'A': actor ref
+const CLASS_EXT = 0x43; // 'C': registered class instance
+const MAX_NAME_LENGTH = 256;
+const MAX_PATH_LENGTH = 2048;
+const HOST = /^[A-Za-z0-9.\-:%]{1,255}$/;
+
+// ---- the global catalogue: decorated classes and the library's built-ins ----------------
+
+const catalogueByName = new Map<string, ClassEntry>();
+const catalogueByClass = new Map<Function, ClassEntry>();
+const installed = new WeakSet<Function>();
+
+/**
+ * Registers a class for remote messaging under a stable name, on every node of this process.
+ * Works as a legacy (`experimentalDecorators`) and as a standard decorator; it only records
+ * the class, it starts nothing. `system.serialization.register` does the same for one system.
+ */
+export function Serializable<T extends object>(nameOrOptions?: string | SerializableOptions<T>) {
+  return (target: ClassOf<T>, _context?: unknown): void => {
+    registerGlobally(target, nameOrOptions);
+  };
+}
+
+/** Registers a class for every system of this process (what `@Serializable` does). */
+export function registerGlobally<T extends object>(cls: ClassOf<T>, nameOrOptions?: string | SerializableOptions<T>): void {
+  addEntry(catalogueByName, catalogueByClass, makeEntry(cls, nameOrOptions));
+}
+
+function makeEntry<T extends object>(cls: ClassOf<T>, nameOrOptions?: string | SerializableOptions<T>): ClassEntry {
+  if (typeof cls !== 'function' || typeof cls.prototype !== 'object') {
+    throw new TypeError(`Only classes can be registered for serialization, got ${String(cls)}`);
+  }
+  const options = typeof nameOrOptions === 'string' ? { name: nameOrOptions } : (nameOrOptions ?? {});
+  const name = options.name ?? cls.name;
+  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) {
+    throw new TypeError(`A serializable class needs a name of 1-${MAX_NAME_LENGTH} characters, got ${JSON.stringify(name)}`);
+  }
+  const builtIn: Function[] = [Object, Array, Map, Set, Date, Error, RegExp, InternalActorRef];
+  if (builtIn.includes(cls) || cls.prototype instanceof InternalActorRef) {
+    throw new TypeError(`${name} is handled by the serializer itself and cannot be registered`);
+  }
+  const codec = options.codec as ClassCodec<object> | undefined;
+  if (codec) {
+    return {
+      name,
+      cls,
+      write: value => [name, codec.toWire(value)],
+      read: data => {
+        if (data.length !== 2) throw new TypeError('expected [name, data]');
+        return codec.fromWire(data[1]);
+      },
+    };
+  }
+  return fieldEntry(name, cls.prototype as object, cls);
+}
+
+function addEntry(byName: Map<string, ClassEntry>, byClass: Map<Function, ClassEntry>, entry: ClassEntry): void {
+  const sameName = byName.get(entry.name) ?? (byName !== catalogueByName ? catalogueByName.get(entry.name) : undefined);
+  const sameClass = byClass.get(entry.cls) ?? (byClass !== catalogueByClass ? catalogueByClass.get(entry.cls) : undefined);
+  if (sameName && sameName.cls !== entry.cls) {
+    throw new SerializableNameConflictError(
+      `Serializable name "${entry.name}" is already taken by class ${sameName.cls.name}; choose another name for ${entry.cls.name}`,
+    );
+  }
+  if (sameClass && sameClass.name !== entry.name) {
+    throw new SerializableNameConflictError(
+      `Class ${entry.cls.name} is already registered as "${sameClass.name}"; a class has one wire name`,
+    );
+  }
+  if (sameName && sameClass && byName.get(entry.name) === sameName) return;
+  byName.set(entry.name, entry);
+  byClass.set(entry.cls, entry);
+  if (!installed.has(entry.cls)) {
+    installed.add(entry.cls);
+    // msgpackr keeps extensions per process; the entry is looked up per system at write time.
+    addExtension({ Class: entry.cls, type: CLASS_EXT, write: writeClass, read: readClass });
+  }
+}
+
+/**
+ * The default codec: own enumerable fields out; back in, an object of the class's prototype
+ * (no constructor runs) with the fields as own data properties. Fields named like an
+ * accessor of the prototype chain are defined rather than assigned, so no setter ever runs
+ * with remote data; the rest is plain assignment, ten times faster than defineProperty.
+ */
+function fieldEntry(name: string, prototype: object, cls: Function): ClassEntry {
+  const accessors = accessorNames(prototype);
+  return {
+    name,
+    cls,
+    write: value => {
+      const out: unknown[] = [name];
+      const keys = Object.keys(value);
+      for (let i = 0; i < keys.length; i++) out.push(keys[i], (value as Record<string, unknown>)[keys[i]]);
+      return out;
+    },
+    read: data => {
+      if ((data.length & 1) !== 1) throw new TypeError('expected [name, key, value, …]');
+      const instance = Object.create(prototype) as Record<string, unknown>;
+      for (let i = 1; i < data.length; i += 2) {
+        const key = data[i];
+        if (typeof key !== 'string') throw new TypeError('field names must be strings');
+        // An own `constructor` would hide the class from the next hop's serializer; `__proto__` is never data.
+        if (key === '__proto__' || key === 'constructor') continue;
+        if (accessors.has(key)) {
+          Object.defineProperty(instance, key, { value: data[i + 1], writable: true, enumerable: true, configurable: true });
+        } else {
+          instance[key] = data[i + 1];
+        }
+      }
+      return instance;
+    },
+  };
+}
+
+/** Names of getters/setters (and read-only data properties) along a prototype chain, Object.prototype included. */
+function accessorNames(prototype: object | null): Set<string> {
+  const names = new Set<string>(['__proto__']);
+  for (let p = prototype; p !== null; p = Object.getPrototypeOf(p)) {
+    for (const key of Object.getOwnPropertyNames(p)) {
+      const descriptor = Object.getOwnPropertyDescriptor(p, key)!;
+      if (descriptor.get || descriptor.set || descriptor.writable === false) names.add(key);
+    }
+  }
+  return names;
+}
+
+// ---- the extensions, with the system whose message is being packed or unpacked ----------
+
+interface ReadContext {
+  serialization: Serialization;
+  origin: NodeLocation;
+  problem?: string;
+}
+
+let writing: Serialization | undefined;
+let reading: ReadContext | undefined;
+
+function writeClass(value: object): unknown {
+  const entry = writing ? writing.entryOf(value.constructor) : catalogueByClass.get(value.constructor);
+  if (!entry) throw new UnregisteredClassError(value.constructor?.name || 'anonymous class');
+  return entry.write(value);
+}
+
+function readClass(data: unknown): unknown {
+  if (!Array.isArray(data) || data.length < 1 || typeof data[0] !== 'string') {
+    throw new MalformedFrameError('a class instance must be an array headed by its name');
+  }
+  const name = data[0];
+  const ctx = reading;
+  const entry = ctx ? ctx.serialization.entryByName(name) : catalogueByName.get(name);
+  if (!entry) {
+    if (ctx) {
+      ctx.problem ??=
+        `unknown class name "${name.slice(0, MAX_NAME_LENGTH)}": register it on this node with ` +
+        `@Serializable('${name.slice(0, MAX_NAME_LENGTH)}') or system.serialization.register(...)`;
+    }
+    return new UnknownClassPayload(name, data.slice(1));
+  }
+  try {
+    return entry.read(data);
+  } catch (error) {
+    if (ctx) ctx.problem ??= `could not rebuild an instance of "${name}": ${error instanceof Error ? error.message : String(error)}`;
+    return new UnknownClassPayload(name, data.slice(1));
+  }
+}
+
+function writeRef(ref: InternalActorRef<unknown>): unknown {
+  const a = ref.address;
+  const own = writing?.host.location;
+  // Refs to the writer's own actors (every replyTo) travel as [path, uid]: the reader knows who wrote them.
+  if (own && a.system === own.system && a.port === own.port && a.host === own.host) return [a.path, a.uid];
+  return [a.path, a.uid, a.system, a.host ?? null, a.port ?? null];
+}
+
+function readRef(data: unknown): unknown {
+  const ctx = reading;
+  if (!ctx) throw new SerializationError('Actor refs can only be deserialized by an actor system (system.serialization.deserialize)');
+  if (!Array.isArray(data) || (data.length !== 2 && data.length !== 5)) throw new MalformedFrameError('an actor ref must be [path, uid] or [path, uid, system, host, port]');
+  const [path, uid] = data as [unknown, unknown];
+  if (typeof path !== 'string' || path.length > MAX_PATH_LENGTH || path.charCodeAt(0) !== 47 /* / */) {
+    throw new MalformedFrameError('actor ref path must be a string starting with /');
+  }
+  if (typeof uid !== 'number' || !Number.isSafeInteger(uid) || uid < 0) throw new MalformedFrameError('actor ref uid must be a non-negative integer');
+  let address: ActorAddress;
+  if (data.length === 2) {
+    const o = ctx.origin;
+    address = new ActorAddress(o.system, path, uid, o.host, o.port);
+  } else {
+    const [, , system, host, port] = data as [unknown, unknown, unknown, unknown, unknown];
+    if (typeof system !== 'string' || !ActorAddress.isValidSystemName(system)) throw new MalformedFrameError('actor ref system name is malformed');
+    if (host === null && port === null) {
+      address = new ActorAddress(system, path, uid);
+    } else {
+      if (typeof host !== 'string' || !HOST.test(host)) throw new MalformedFrameError('actor ref host is malformed');
+      if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) throw new MalformedFrameError('actor ref port is malformed');
+      address = new ActorAddress(system, path, uid, host, port);
+    }
+  }
+  return ctx.serialization.host.resolveRef(address);
+}
+
+addExtension({ Class: InternalActorRef, type: REF_EXT, write: writeRef, read: readRef });
+
+/** Frames up to this size are scanned for binary fields and decoded in place when they have none. */
+const SCAN_LIMIT = 256;
+
+/**
+ * False only when no byte could start a MessagePack bin (0xc4-0xc6), the one type msgpackr
+ * decodes as a view of its input. Other bytes of that value (inside numbers or strings) merely
+ * cost a needless copy. Scanning a small frame is cheaper than allocating a copy of it.
+ */
+function mayHoldBinary(buffer: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const b = buffer[i];
+    if (b >= 0xc4 && b <= 0xc6) return true;
+  }
+  return false;
+}
+
+/** Plain objects become records; any other object reaching this point is an unregistered class. */
+function plainObjectsOnly(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) return true;
+  // A plain object from another realm (vm context) is still plain.
+  if (Object.getPrototypeOf(proto) === null && proto.constructor?.name === 'Object') return true;
+  throw new UnregisteredClassError((value as { constructor?: { name?: string } }).constructor?.name || 'anonymous class');
+}
+
+// ---- per system ----------------------------------------------------------------------------
+
+/**
+ * The serializer of one system: classes registered here plus the global catalogue
+ * (`@Serializable` and the built-ins: receptionist messages, ActorAddress).
+ */
+export class Serialization {
+  private readonly byName = new Map<string, ClassEntry>();
+  private readonly byClass = new Map<Function, ClassEntry>();
+  private readonly packr: Packr;
+  private readonly unpackr: Unpackr;
+  /** Reused for every frame: decoding is synchronous, and nested decodes save and restore `reading`. */
+  private readonly wireContext: ReadContext;
+
+  constructor(
+    readonly host: SerializationHost,
+    options: SerializationOptions = {},
+  ) {
+    this.packr = new Packr({
+      useRecords: plainObjectsOnly,
+      moreTypes: true,
+      structuredClone: options.structuredClone ?? false,
+      // An unregistered class with a toJSON would silently arrive as something else; refuse it instead.
+      useToJSON: false,
+    } as ConstructorParameters<typeof Packr>[0]);
+    this.unpackr = new Unpackr({
+      useRecords: true,
+      moreTypes: true,
+      mapsAsObjects: false,
+      structuredClone: true,
+      // Binary fields are views of the frame (see decodeMessage, which never decodes from a shared chunk).
+      copyBuffers: false,
+    });
+    this.wireContext = { serialization: this, origin: host.location };
+  }
+
+  /** Registers `cls` for this system; messages naming it can then be sent and received here. */
+  register<T extends object>(cls: ClassOf<T>, nameOrOptions?: string | SerializableOptions<T>): this {
+    addEntry(this.byName, this.byClass, makeEntry(cls, nameOrOptions));
+    return this;
+  }
+
+  /** The wire name of `cls`, if registered here or globally. */
+  nameOf(cls: Function): string | undefined {
+    return this.entryOf(cls)?.name;
+  }
+
+  isRegistered(clsOrName: Function | string): boolean {
+    return (typeof clsOrName === 'string' ? this.entryByName(clsOrName) : this.entryOf(clsOrName)) !== undefined;
+  }
+
+  /** Bytes for `value`, with refs relative to this node. Throws SerializationError. */
+  serialize(value: unknown): Buffer {
+    const previous = writing;
+    writing = this;
+    try {
+      return Buffer.from(this.packr.pack(value));
+    } catch (error) {
+      throw asSerializationError(error);
+    } finally {
+      writing = previous;
+    }
+  }
+
+  /** The value encoded by `serialize` on this node. Throws SerializationError for unknown classes. */
+  deserialize(bytes: Uint8Array): unknown {
+    const previous = reading;
+    const ctx: ReadContext = { serialization: this, origin: this.host.location };
+    reading = ctx;
+    try {
+      // A private copy: decoded binary fields are views of it, never of the caller's bytes.
+      const value = this.unpackr.unpack(Buffer.from(bytes));
+      if (ctx.problem) throw new SerializationError(ctx.problem);
+      return value;
+    } catch (error) {
+      throw asSerializationError(error);
+    } finally {
+      reading = previous;
+    }
+  }
+
+  // ---- wire (used by the transport) ------------------------------------------------------
+
+  /** A complete Message frame for `message` to the actor at `path#uid` on the peer. Throws SerializationError. */
+  encodeMessage(path: string, uid: number, message: unknown): Buffer {
+    const previous = writing;
+    writing = this;
+    try {
+      const frame = this.packr.pack([path, uid, message], RESERVE_START_SPACE | FRAME_HEADER_BYTES);
+      return writeFrameHeader(frame, FrameKind.Message);
+    } catch (error) {
+      throw asSerializationError(error);
+    } finally {
+      writing = previous;
+    }
+  }
+
+  /**
+   * Decodes the body of a Message frame written by the node at `origin`. Throws
+   * MalformedFrameError when the bytes are not a message (the connection then closes);
+   * an unknown class name is not malformed: it is reported in `problem`.
+   */
+  decodeMessage(buffer: Buffer, start: number, end: number, origin: NodeLocation, owned = false): DecodedMessage {
+    if (!owned && (end - start > SCAN_LIMIT || mayHoldBinary(buffer, start, end))) {
+      // Binary fields decode as views of the frame, so a frame inside a socket chunk is copied
+      // first (small ones into Node's buffer pool): views then pin the frame, never the chunk,
+      // and no per-field allocation is needed.
+      const copy = Buffer.allocUnsafe(end - start);
+      buffer.copy(copy, 0, start, end);
+      buffer = copy;
+      start = 0;
+      end = copy.length;
+    }
+    const previous = reading;
+    const ctx = this.wireContext;
+    ctx.origin = origin;
+    ctx.problem = undefined;
+    reading = ctx;
+    let decoded: unknown;
+    try {
+      decoded = this.unpackr.unpack(buffer, { start, end });
+    } catch (error) {
+      if (error instanceof RemoteError) throw error;
+      throw new MalformedFrameError(`undecodable message body (${error instanceof Error ? error.message.slice(0, 120) : String(error)})`);
+    } finally {
+      reading = previous;
+    }
+    if (!Array.isArray(decoded) || decoded.length !== 3) throw new MalformedFrameError('a message must be [path, uid, payload]');
+    const [path, uid, payload] = decoded as [unknown, unknown, unknown];
+    if (typeof path !== 'string' || path.charCodeAt(0) !== 47 || path.length > MAX_PATH_LENGTH) {
+      throw new MalformedFrameError('message recipient path must be a string starting with /');
+    }
+    if (typeof uid !== 'number' || !Number.isSafeInteger(uid) || uid < 0) throw new MalformedFrameError('message recipient uid must be a non-negative integer');
+    return { path, uid, payload, problem: ctx.problem };
+  }
+
+  /** @internal */
+  entryOf(cls: Function): ClassEntry | undefined {
+    return this.byClass.get(cls) ?? catalogueByClass.get(cls);
+  }
+
+  /** @internal */
+  entryByName(name: string): ClassEntry | undefined {
+    return this.byName.get(name) ?? catalogueByName.get(name);
+  }
+}
+
+function asSerializationError(error: unknown): Error {
+  if (error instanceof RemoteError) return error;
+  if (error instanceof RangeError && /call stack/i.test(error.message)) {
+    return new SerializationError('Message could not be serialized: it is nested too deeply or contains a cycle (enable structuredClone for cycles)');
+  }
+  return new SerializationError(`Message could not be serialized: ${error instanceof Error ? error.message : String(error)}`);
+}

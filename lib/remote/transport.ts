@@ -1,0 +1,74 @@
+/**
+ * The byte pipes under remoting. Everything above (framing, handshake, batching) only needs
+ * a Duplex stream per connection, so tests and benchmarks can swap TCP for an in-memory or
+ * fault-injecting transport by passing `transport` to `RemoteActorSystem.start`.
+ */
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+
+export interface TransportListener {
+  /** The host and port actually bound (port 0 asks for a free one). */
+  readonly host: string;
+  readonly port: number;
+  /** Stops accepting; connections already accepted are closed by their owners. */
+  close(): Promise<void>;
+}
+
+export interface Transport {
+  /** Starts accepting connections; `remote` names the other end for logs (`ip:port`). */
+  listen(host: string, port: number, onConnection: (socket: Duplex, remote: string) => void): Promise<TransportListener>;
+  /** Opens a connection, rejecting after `timeoutMs`. */
+  connect(host: string, port: number, timeoutMs: number): Promise<Duplex>;
+}
+
+export interface TcpTransportOptions {
+  /** Inbound connections beyond this many are refused by the kernel side of Node. Default 1024. */
+  maxConnections?: number;
+}
+
+export class TcpTransport implements Transport {
+  constructor(private readonly options: TcpTransportOptions = {}) {}
+
+  listen(host: string, port: number, onConnection: (socket: Duplex, remote: string) => void): Promise<TransportListener> {
+    return new Promise((resolve, reject) => {
+      // Writes are batched per event-loop turn above this layer, so Nagle would only add latency.
+      const server = net.createServer({ noDelay: true }, socket => {
+        onConnection(socket, `${socket.remoteAddress}:${socket.remotePort}`);
+      });
+      server.maxConnections = this.options.maxConnections ?? 1024;
+      const onError = (error: Error) => reject(new Error(`Could not listen on ${host}:${port}: ${error.message}`));
+      server.once('error', onError);
+      server.listen(port, host, () => {
+        server.off('error', onError);
+        // Errors after listening (e.g. EMFILE on accept) must not crash the process.
+        server.on('error', () => {});
+        const address = server.address() as net.AddressInfo;
+        resolve({
+          host,
+          port: address.port,
+          close: () => new Promise<void>(done => server.close(() => done())),
+        });
+      });
+    });
+  }
+
+  connect(host: string, port: number, timeoutMs: number): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host, port, noDelay: true });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`connect to ${host}:${port} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(socket);
+      });
+      socket.once('error', error => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(error);
+      });
+    });
+  }
+}

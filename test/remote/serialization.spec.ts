@@ -1,0 +1,231 @@
+import { Packr } from 'msgpackr';
+import {
+  ActorAddress,
+  Behaviors,
+  Find,
+  Listing,
+  Register,
+  SerializableNameConflictError,
+  Serializable,
+  Serialization,
+  SerializationError,
+  ServiceKey,
+  UnregisteredClassError,
+  type ActorRef,
+} from '../../lib/index.js';
+import { RemoteActorRef } from '../../lib/remote/remote-actor-ref.js';
+import { startNode, terminateAll, type TestNode } from './support/nodes.js';
+
+@Serializable('test.Point')
+class Point {
+  constructor(
+    readonly x: number,
+    readonly y: number,
+  ) {}
+  norm(): number {
+    return Math.hypot(this.x, this.y);
+  }
+}
+
+@Serializable('test.Envelope')
+class Envelope {
+  constructor(
+    readonly label: string,
+    readonly replyTo: ActorRef<string>,
+    readonly inner: { refs: ActorRef<string>[]; byName: Map<string, ActorRef<string>> },
+  ) {}
+}
+
+class Registered {
+  secret = 42;
+}
+
+class NotRegistered {
+  constructor(readonly value = 1) {}
+}
+
+class WithSetter {
+  observed: unknown[] = [];
+  set hook(value: unknown) {
+    this.observed.push(value);
+  }
+}
+
+const location = { system: 'test', host: '127.0.0.1', port: 1 };
+/** A serializer that needs no network: refs are never involved. */
+function detached(): Serialization {
+  return new Serialization({
+    location,
+    resolveRef: () => {
+      throw new Error('no refs here');
+    },
+  });
+}
+
+const CLASS_EXT = 0x43;
+/** Bytes of a registered-class extension with an arbitrary (possibly hostile) wire array `[name, …rest]`. */
+function classBytes(name: string, ...rest: unknown[]): Buffer {
+  const inner = new Packr({ useRecords: true }).pack([name, ...rest]);
+  return Buffer.concat([Buffer.from([0xd4, CLASS_EXT, 0x00]), inner]);
+}
+
+/** The default wire form of a class instance: its name, then field names and values. */
+function fieldBytes(name: string, fields: Record<string, unknown>): Buffer {
+  return classBytes(name, ...Object.entries(fields).flat());
+}
+
+describe('Serialization', () => {
+  it('round-trips plain data: objects, arrays, Dates, Maps, Sets, Buffers and Uint8Arrays', () => {
+    const s = detached();
+    const value = {
+      n: 1.5,
+      i: -7,
+      big: 2 ** 40,
+      str: 'héllo',
+      nil: null,
+      list: [1, 'two', { three: 3 }],
+      when: new Date('2024-05-06T07:08:09.010Z'),
+      map: new Map<unknown, unknown>([
+        ['a', 1],
+        [2, { b: true }],
+      ]),
+      set: new Set(['x', 'y']),
+      buffer: Buffer.from('bytes'),
+      bytes: new Uint8Array([1, 2, 3]),
+      nested: { deeper: { list: [new Date(0)] } },
+    };
+    const back = s.deserialize(s.serialize(value)) as typeof value;
+    expect(back).toEqual({ ...value, buffer: expect.anything(), bytes: expect.anything() });
+    expect(back.map).toBeInstanceOf(Map);
+    expect(back.set).toBeInstanceOf(Set);
+    expect(back.when).toBeInstanceOf(Date);
+    expect(Buffer.from(back.buffer).toString()).toBe('bytes');
+    expect(back.bytes).toBeInstanceOf(Uint8Array);
+    expect([...back.bytes]).toEqual([1, 2, 3]);
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+  });
+
+  it('rebuilds registered classes with their prototype, by decorator or by register()', () => {
+    const s = detached().register(Registered, 'test.Registered');
+    const back = s.deserialize(s.serialize({ p: new Point(3, 4), r: new Registered() })) as { p: Point; r: Registered };
+    expect(back.p).toBeInstanceOf(Point);
+    expect(back.p.norm()).toBe(5);
+    expect(back.r).toBeInstanceOf(Registered);
+    expect(back.r.secret).toBe(42);
+    expect(s.nameOf(Point)).toBe('test.Point');
+    expect(s.isRegistered('test.Registered')).toBe(true);
+  });
+
+  it('refuses to send an unregistered class, naming it and how to register it', () => {
+    const s = detached();
+    expect(() => s.serialize({ deep: [new NotRegistered()] })).toThrow(UnregisteredClassError);
+    expect(() => s.serialize(new NotRegistered())).toThrow(/NotRegistered.*@Serializable/);
+  });
+
+  it('rejects two classes under one name and one class under two names', () => {
+    class A {}
+    class B {}
+    const s = detached().register(A, 'same');
+    expect(() => s.register(B, 'same')).toThrow(SerializableNameConflictError);
+    expect(() => s.register(A, 'other')).toThrow(SerializableNameConflictError);
+    expect(() => s.register(B, 'test.Point')).toThrow(SerializableNameConflictError);
+    expect(() => s.register(A, 'same')).not.toThrow();
+  });
+
+  it('reports an unknown class name on receipt instead of failing', () => {
+    class OnlyOnSender {
+      v = 1;
+    }
+    const sender = detached().register(OnlyOnSender, 'test.OnlyOnSender');
+    const receiver = detached();
+    expect(() => receiver.deserialize(sender.serialize({ x: new OnlyOnSender() }))).toThrow(/unknown class name "test.OnlyOnSender"/);
+  });
+
+  it('rejects cycles by default and keeps them with structuredClone', () => {
+    const cyclic: { self?: unknown; n: number } = { n: 1 };
+    cyclic.self = cyclic;
+    expect(() => detached().serialize(cyclic)).toThrow(SerializationError);
+    const s = new Serialization({ location, resolveRef: () => undefined as never }, { structuredClone: true });
+    const back = s.deserialize(s.serialize(cyclic)) as typeof cyclic;
+    expect(back.self).toBe(back);
+  });
+
+  describe('payloads can never set prototypes', () => {
+    afterEach(() => {
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect(Object.prototype).not.toHaveProperty('polluted');
+    });
+
+    it('turns a __proto__ key of a plain object into ordinary data', () => {
+      const s = detached();
+      // {"__proto__": {"polluted": 1}} as a msgpack map and as a record
+      const asMap = Buffer.from([0x81, 0xa9, ...Buffer.from('__proto__'), 0x81, 0xa8, ...Buffer.from('polluted'), 0x01]);
+      const fromMap = s.deserialize(asMap) as Map<string, unknown>;
+      expect(fromMap).toBeInstanceOf(Map);
+      const asRecord = new Packr({ useRecords: true }).pack(JSON.parse('{"__proto__": {"polluted": 1}, "a": 1}'));
+      const fromRecord = s.deserialize(asRecord) as Record<string, unknown>;
+      expect(Object.getPrototypeOf(fromRecord)).toBe(Object.prototype);
+      expect(fromRecord.polluted).toBeUndefined();
+      expect(fromRecord.a).toBe(1);
+    });
+
+    it('rebuilds a registered class without letting its fields reach the prototype, setters or constructor', () => {
+      const s = detached().register(WithSetter, 'test.WithSetter');
+      const hostile = JSON.parse('{"__proto__": {"polluted": 1}, "constructor": {"prototype": {"polluted": 1}}, "hook": "x", "observed": []}');
+      const back = s.deserialize(fieldBytes('test.WithSetter', hostile)) as WithSetter;
+      expect(Object.getPrototypeOf(back)).toBe(WithSetter.prototype);
+      expect((back as unknown as Record<string, unknown>).polluted).toBeUndefined();
+      expect(back.constructor).toBe(WithSetter);
+      expect(back.observed).toEqual([]); // the setter did not run: `hook` is plain data
+      expect(Object.getOwnPropertyDescriptor(back, 'hook')?.value).toBe('x');
+      expect(WithSetter.prototype).not.toHaveProperty('polluted');
+    });
+
+    it('refuses class data that is not a list of fields', () => {
+      const s = detached();
+      expect(() => s.deserialize(classBytes('test.Point', [1, 2]))).toThrow(/could not rebuild an instance of "test.Point"/);
+      expect(() => s.deserialize(classBytes('test.Point', 1, 'x'))).toThrow(/field names must be strings/);
+      expect(s.deserialize(fieldBytes('test.Point', { x: 1, y: 2 }))).toEqual(new Point(1, 2));
+    });
+  });
+
+  describe('with actor refs', () => {
+    let a: TestNode;
+    let b: TestNode;
+    beforeAll(async () => {
+      a = await startNode();
+      b = await startNode();
+    });
+    afterAll(() => terminateAll(a, b));
+
+    it('encodes refs anywhere in a message, nested in arrays, maps and classes', () => {
+      const local = a.system.spawn(Behaviors.ignore as never, 'nested-target') as ActorRef<string>;
+      const remote = a.system.resolveRef<string>(new ActorAddress('test', '/user/elsewhere', 9, b.system.host, b.system.port));
+      const message = new Envelope('hi', local, { refs: [local, remote], byName: new Map([['r', remote]]) });
+      const back = a.system.serialization.deserialize(a.system.serialization.serialize(message)) as Envelope;
+      expect(back).toBeInstanceOf(Envelope);
+      expect(back.replyTo).toBe(local); // a local ref comes back as the very same actor
+      expect(back.inner.refs[1].equals(remote)).toBe(true);
+      expect(back.inner.refs[1]).toBeInstanceOf(RemoteActorRef);
+      expect(back.inner.byName.get('r')!.toString()).toBe(remote.toString());
+    });
+
+    it('round-trips the receptionist protocol (built-in registrations)', () => {
+      const s = a.system.serialization;
+      const key = ServiceKey.of<string>('svc');
+      const ref = a.system.resolveRef<string>(new ActorAddress('test', '/user/svc', 5, b.system.host, b.system.port));
+      const listing = new Listing(key, [{ ref, node: b.system.hostPort, reachable: true }]);
+      const [reg, find, back] = s.deserialize(s.serialize([new Register(key, ref), new Find(key, ref as never), listing])) as [Register<string>, Find<string>, Listing<string>];
+      expect(reg).toBeInstanceOf(Register);
+      expect(reg.key.equals(key)).toBe(true);
+      expect(reg.replyTo).toBeUndefined();
+      expect(find).toBeInstanceOf(Find);
+      expect(back).toBeInstanceOf(Listing);
+      expect(back.refs.map(String)).toEqual([ref.toString()]);
+      expect(Object.isFrozen(back)).toBe(true);
+      const address = s.deserialize(s.serialize(ref.address));
+      expect(address).toBeInstanceOf(ActorAddress);
+      expect(String(address)).toBe(ref.address.toString());
+    });
+  });
+});
