@@ -4,7 +4,7 @@
  * every actor address names this node. `ClusteredActorSystem` extends it.
  */
 import type { Duplex } from 'node:stream';
-import { ActorAddress, ActorSystem, type ActorRef } from '../actor/index.js';
+import { ActorAddress, ActorSystem, type ActorRef, type ActorSystemOptions } from '../actor/index.js';
 import { RemoteConfigurationError } from './errors.js';
 import { NodeIdentity, newIncarnationUid, parseNodeAddress } from './node-identity.js';
 import { UnreachableActorRef } from './remote-actor-ref.js';
@@ -32,6 +32,13 @@ export class RemoteActorSystem extends ActorSystem {
   readonly serialization: Serialization;
   /** Connections, queues and statistics. */
   readonly remoting: Remoting;
+
+  /** A networked system needs its port bound first: use `await RemoteActorSystem.start(options)`. */
+  static override create(name: string, _options?: ActorSystemOptions): ActorSystem {
+    throw new RemoteConfigurationError(
+      `RemoteActorSystem.create(${JSON.stringify(name)}) would not listen on the network; use await RemoteActorSystem.start({ name, host, port })`,
+    );
+  }
 
   /** Binds the listener, then starts the system. Rejects if the port is taken or an option is invalid. */
   static async start(options: RemoteActorSystemOptions): Promise<RemoteActorSystem> {

@@ -282,3 +282,11 @@ describe('Remoting connections', () => {
     await terminateAll(a, b2);
   });
 });
+
+describe('RemoteActorSystem.create', () => {
+  it('points to start(), since a networked system must bind its port first', async () => {
+    const { RemoteActorSystem, RemoteConfigurationError } = await import('../../lib/index.js');
+    expect(() => RemoteActorSystem.create('shop')).toThrow(RemoteConfigurationError);
+    expect(() => RemoteActorSystem.create('shop')).toThrow(/RemoteActorSystem\.start/);
+  });
+});
