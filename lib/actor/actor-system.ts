@@ -6,7 +6,8 @@
 import { ActorAddress, type NodeLocation } from './actor-address.js';
 import { ActorCell } from './actor-cell.js';
 import { InternalActorRef, asInternal, type ActorRef } from './actor-ref.js';
-import { DeadActorRef, PromiseActorRef } from './ask.js';
+import { PromiseActorRef } from './ask.js';
+import { DeadActorRef } from './dead-actor-ref.js';
 import { AskDeadlines } from './ask-deadlines.js';
 import { Behavior, IgnoreBehavior } from './behavior.js';
 import { ActorSystemError, ActorSystemTerminatedError } from './errors.js';

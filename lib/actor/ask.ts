@@ -54,29 +54,3 @@ export class PromiseActorRef<R> extends InternalActorRef<R> {
     return this.settled;
   }
 }
-
-/** A ref to an actor that does not exist (any more): everything sent to it is a dead letter. */
-export class DeadActorRef<T> extends InternalActorRef<T> {
-  constructor(
-    readonly address: ActorAddress,
-    private readonly onMessage: (message: T, ref: DeadActorRef<T>) => void,
-  ) {
-    super();
-  }
-
-  tell(message: T): void {
-    this.onMessage(message, this);
-  }
-
-  sendSignal(): void {}
-
-  addWatcher(watcher: InternalActorRef<never>): void {
-    watcher.sendSignal(new Terminated(this as InternalActorRef<never>));
-  }
-
-  removeWatcher(): void {}
-
-  get isTerminated(): boolean {
-    return true;
-  }
-}

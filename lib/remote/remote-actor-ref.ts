@@ -45,30 +45,3 @@ export class RemoteActorRef<T> extends InternalActorRef<T> {
     return false;
   }
 }
-
-/**
- * A ref that can never be delivered to (another system's name, an address without a node):
- * every message is a dead letter with the reason given at creation.
- */
-export class UnreachableActorRef<T> extends InternalActorRef<T> {
-  constructor(
-    readonly address: ActorAddress,
-    private readonly onMessage: (message: T, ref: UnreachableActorRef<T>) => void,
-  ) {
-    super();
-  }
-
-  tell(message: T): void {
-    this.onMessage(message, this);
-  }
-
-  sendSignal(): void {}
-
-  addWatcher(): void {}
-
-  removeWatcher(): void {}
-
-  get isTerminated(): boolean {
-    return false;
-  }
-}

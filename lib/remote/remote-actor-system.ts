@@ -4,10 +4,9 @@
  * every actor address names this node. `ClusteredActorSystem` extends it.
  */
 import type { Duplex } from 'node:stream';
-import { ActorAddress, ActorSystem, type ActorRef, type ActorSystemOptions } from '../actor/index.js';
+import { ActorAddress, ActorSystem, DeadActorRef, type ActorRef, type ActorSystemOptions } from '../actor/index.js';
 import { RemoteConfigurationError } from './errors.js';
 import { NodeIdentity, newIncarnationUid, parseNodeAddress } from './node-identity.js';
-import { UnreachableActorRef } from './remote-actor-ref.js';
 import { HandshakeFailed, PeerConnected, PeerDisconnected } from './remote-events.js';
 import { resolveRemoteOptions, type RemoteActorSystemOptions, type ResolvedRemoteOptions } from './remote-settings.js';
 import { Remoting, type RemoteStats, type RemotingListener } from './remoting.js';
@@ -137,12 +136,12 @@ export class RemoteActorSystem extends ActorSystem {
       return super.resolveRef<T>(address);
     }
     if (address.host === undefined || address.port === undefined) {
-      return new UnreachableActorRef<T>(address, (message, ref) =>
+      return new DeadActorRef<T>(address, (message, ref) =>
         this.deadLetter(message, ref.key, 'the address names no host:port (an actor of a system without remoting)'),
       );
     }
     if (address.system !== this.name) {
-      return new UnreachableActorRef<T>(address, (message, ref) =>
+      return new DeadActorRef<T>(address, (message, ref) =>
         this.deadLetter(message, ref.key, `actor system "${address.system}" is not "${this.name}": only nodes of one system connect`),
       );
     }
