@@ -18,7 +18,7 @@ import {
   SuperviseBehavior,
   type BehaviorResult,
 } from './behavior.js';
-import { ActorNameTakenError, InvalidActorNameError } from './errors.js';
+import { ActorNameTakenError, ActorSystemError, InvalidActorNameError } from './errors.js';
 import { ActorStopped } from './events.js';
 import type { ActorLogger } from './logger.js';
 import { Queue } from './queue.js';
@@ -167,10 +167,10 @@ export class ActorCell<T> implements ActorContext<T> {
       throw new InvalidActorNameError(String(name));
     }
     const path = this.path === '/' ? `/${name}` : `${this.path}/${name}`;
-    if (this.childCells.has(name) || this.status !== RUNNING) {
-      if (this.status !== RUNNING) throw new ActorNameTakenError(`${path} (parent ${this.path} is stopping)`);
-      throw new ActorNameTakenError(path);
+    if (this.status !== RUNNING) {
+      throw new ActorSystemError(`Cannot start ${path}: its parent ${this.path} is stopping; spawn from a running actor`);
     }
+    if (this.childCells.has(name)) throw new ActorNameTakenError(path);
     const child = new ActorCell<U>(this.system, this as ActorCell<unknown>, path);
     (this.childMap ??= new Map()).set(name, child as ActorCell<unknown>);
     child.start(behavior);

@@ -197,4 +197,22 @@ describe('Behaviors', () => {
     );
     expect(await probe.expectMessage()).toEqual(['/user/parent/x', '/user/parent/y']);
   });
+
+  it('refuses to start a child under a parent that is stopping', async () => {
+    let error: unknown;
+    const ref = system.spawn(
+      Behaviors.receive<string>(ctx => {
+        ctx.stop(ctx.self as ActorRef<never>);
+        try {
+          ctx.spawn(Behaviors.ignore, 'late-child');
+        } catch (e) {
+          error = e;
+        }
+      }),
+      'stopping-parent',
+    );
+    ref.tell('go');
+    await until(() => error !== undefined, 'the spawn to be refused');
+    expect(String(error)).toMatch(/parent \/user\/stopping-parent is stopping/);
+  });
 });
