@@ -109,7 +109,11 @@ interface AskFigures {
   p99: number;
 }
 
-async function remoteAsks(system: RemoteActorSystem, echo: ActorRef<Ping>, concurrency: number): Promise<AskFigures> {
+/**
+ * Runs `concurrency` workers, each calling `call(worker)` back to back, for WARMUP_MS + PHASE_MS;
+ * measures round trips/s and latency after the warm-up.
+ */
+async function roundTrips(concurrency: number, call: (worker: number) => Promise<unknown>): Promise<AskFigures> {
   const samples: number[] = [];
   let measuring = false;
   let measuredFrom = 0;
@@ -121,7 +125,7 @@ async function remoteAsks(system: RemoteActorSystem, echo: ActorRef<Ping>, concu
   const worker = async (id: number) => {
     while (performance.now() < end) {
       const t0 = performance.now();
-      await system.ask<Pong>(echo, replyTo => new Ping(id, replyTo), 5000);
+      await call(id);
       if (measuring) samples.push(performance.now() - t0);
     }
   };
@@ -130,6 +134,10 @@ async function remoteAsks(system: RemoteActorSystem, echo: ActorRef<Ping>, concu
   const elapsed = performance.now() - measuredFrom;
   const { p50, p99 } = percentiles(samples);
   return { perSecond: (samples.length * 1000) / elapsed, p50: p50 * 1000, p99: p99 * 1000 };
+}
+
+function remoteAsks(system: RemoteActorSystem, echo: ActorRef<Ping>, concurrency: number): Promise<AskFigures> {
+  return roundTrips(concurrency, id => system.ask<Pong>(echo, replyTo => new Ping(id, replyTo), 5000));
 }
 
 // ---- plain net baseline -----------------------------------------------------------------------
@@ -229,26 +237,9 @@ async function rawAsks(port: number, request: Buffer, reply: Buffer, concurrency
         setImmediate(flush);
       }
     });
-  const samples: number[] = [];
-  let measuring = false;
-  let measuredFrom = 0;
-  const end = performance.now() + WARMUP_MS + PHASE_MS;
-  const warm = setTimeout(() => {
-    measuring = true;
-    measuredFrom = performance.now();
-  }, WARMUP_MS);
-  const worker = async () => {
-    while (performance.now() < end) {
-      const t0 = performance.now();
-      await call();
-      if (measuring) samples.push(performance.now() - t0);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  clearTimeout(warm);
+  const figures = await roundTrips(concurrency, call);
   socket.destroy();
-  const { p50, p99 } = percentiles(samples);
-  return { perSecond: (samples.length * 1000) / (performance.now() - measuredFrom), p50: p50 * 1000, p99: p99 * 1000 };
+  return figures;
 }
 
 // ---- main -----------------------------------------------------------------------------------
