@@ -15,6 +15,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Behaviors, FrameDecoder, RemoteActorSystem, encodeFrame, type ActorRef } from '../lib/index.js';
+import { batchedWriter } from './remote/batched-writer.js';
 import { ACK_EVERY, Ack, Blob, Ping, Pong, RAW_ACK_KIND, StartAcks, Tick } from './remote/messages.js';
 import { percentiles, report, type Row } from './support/report.js';
 
@@ -211,13 +212,7 @@ async function rawAsks(port: number, request: Buffer, reply: Buffer, concurrency
   socket.write(encodeFrame(0, reply)); // tells the echo server what to answer
   const waiting: (() => void)[] = [];
   let head = 0;
-  let pending: Buffer[] = [];
-  let scheduled = false;
-  const flush = () => {
-    scheduled = false;
-    socket.write(pending.length === 1 ? pending[0] : Buffer.concat(pending));
-    pending = [];
-  };
+  const send = batchedWriter(socket);
   const decoder = new FrameDecoder(1 << 20, () => {
     const resolve = waiting[head];
     waiting[head++] = undefined as never;
@@ -231,11 +226,7 @@ async function rawAsks(port: number, request: Buffer, reply: Buffer, concurrency
   const call = () =>
     new Promise<void>(resolve => {
       waiting.push(resolve);
-      pending.push(request);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
+      send(request);
     });
   const figures = await roundTrips(concurrency, call);
   socket.destroy();

@@ -7,6 +7,7 @@
 import net from 'node:net';
 import { Behaviors, FrameDecoder, RemoteActorSystem, encodeFrame, type ActorRef } from '../../lib/index.js';
 import { ACK_EVERY, Ack, Blob, Ping, Pong, RAW_ACK_KIND, StartAcks, Tick } from './messages.js';
+import { batchedWriter } from './batched-writer.js';
 
 const system = await RemoteActorSystem.start({ name: 'bench', logLevel: 'warn' });
 
@@ -50,24 +51,14 @@ const rawSink = net.createServer({ noDelay: true }, socket => {
 /** Answers each frame with a reply frame of the size the first message of the connection asks for. */
 const rawEcho = net.createServer({ noDelay: true }, socket => {
   let reply: Buffer | undefined;
-  let pending: Buffer[] = [];
-  let scheduled = false;
-  const flush = () => {
-    scheduled = false;
-    socket.write(pending.length === 1 ? pending[0] : Buffer.concat(pending));
-    pending = [];
-  };
+  const send = batchedWriter(socket);
   const decoder = new FrameDecoder(64 * 1024 * 1024, (kind, buffer, start, end) => {
     if (reply === undefined) {
       // Setup frame: the body is the reply frame to send for every request.
       reply = Buffer.from(buffer.subarray(start, end));
       return;
     }
-    pending.push(reply);
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(flush);
-    }
+    send(reply);
   });
   socket.on('data', chunk => decoder.push(chunk));
   socket.on('error', () => {});
