@@ -23,6 +23,7 @@ const BENCHES: Bench[] = [
   { name: 'ask', flags: [] },
   { name: 'receptionist', flags: [] },
   { name: 'memory', flags: ['--expose-gc'] },
+  { name: 'serialization', flags: [] },
   { name: 'remote', flags: [], optional: true },
 ];
 /** Each child is stopped if it runs longer than this (the whole run should stay under 3 minutes). */

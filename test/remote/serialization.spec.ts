@@ -122,6 +122,34 @@ describe('Serialization', () => {
     expect(() => s.serialize(new NotRegistered())).toThrow(/NotRegistered.*@Serializable/);
   });
 
+  it('does not register subclasses by inheritance, nor a class registered with another system', () => {
+    class SubPoint extends Point {}
+    class Local {
+      v = 1;
+    }
+    const owner = detached().register(Local, 'test.Local');
+    const other = detached();
+    expect(() => other.serialize(new SubPoint(1, 2))).toThrow(/SubPoint/);
+    expect(() => other.serialize(new Local())).toThrow(UnregisteredClassError);
+    expect(owner.deserialize(owner.serialize(new Local()))).toBeInstanceOf(Local);
+  });
+
+  it('round-trips instances of many registered classes, each as its own class', () => {
+    const s = detached();
+    const classes = Array.from({ length: 50 }, (_, i) => {
+      const cls = class {
+        constructor(readonly i: number) {}
+      };
+      s.register(cls, `test.Many${i}`);
+      return cls;
+    });
+    const back = s.deserialize(s.serialize(classes.map((cls, i) => new cls(i)))) as { i: number }[];
+    back.forEach((item, i) => {
+      expect(item).toBeInstanceOf(classes[i]);
+      expect(item.i).toBe(i);
+    });
+  });
+
   it('rejects two classes under one name and one class under two names', () => {
     class A {}
     class B {}
