@@ -48,6 +48,8 @@ export type ReceptionistMessage = ReceptionistCommand | FlushNotifications;
 export class ReceptionistState {
   readonly registry = new ServiceRegistry();
   private readonly subscribers = new Map<string, { key: ServiceKey<unknown>; refs: Map<string, Subscription> }>();
+  /** subscriber -> ids of the keys it follows, so a stopped actor is dropped without scanning every key. */
+  private readonly keysBySubscriber = new Map<string, Set<string>>();
   private readonly dirty = new Set<string>();
   /** Refs this receptionist watches, with how many registrations and subscriptions keep the watch. */
   private readonly watched = new Map<string, number>();
@@ -77,11 +79,7 @@ export class ReceptionistState {
     } else if (message instanceof Subscribe) {
       this.subscribe(message.key, message.subscriber);
     } else if (message instanceof Unsubscribe) {
-      const entry = this.subscribers.get(message.key.id);
-      if (entry?.refs.delete(message.subscriber.toString())) {
-        this.release(message.subscriber);
-        if (entry.refs.size === 0) this.subscribers.delete(message.key.id);
-      }
+      if (this.dropSubscription(message.key.id, message.subscriber.toString())) this.release(message.subscriber);
     } else {
       this.ctx.log.warn(`Receptionist ignored an unknown message: ${String((message as object)?.constructor?.name ?? message)}`);
     }
@@ -92,11 +90,18 @@ export class ReceptionistState {
     const id = ref.toString();
     this.watched.delete(id);
     const changed = this.registry.removeRef(ref);
-    for (const [keyId, entry] of this.subscribers) {
-      entry.refs.delete(id);
-      if (entry.refs.size === 0) this.subscribers.delete(keyId);
-    }
+    for (const keyId of [...(this.keysBySubscriber.get(id) ?? [])]) this.dropSubscription(keyId, id);
     this.notify(changed);
+  }
+
+  private dropSubscription(keyId: string, subscriberId: string): boolean {
+    const entry = this.subscribers.get(keyId);
+    if (!entry?.refs.delete(subscriberId)) return false;
+    if (entry.refs.size === 0) this.subscribers.delete(keyId);
+    const keys = this.keysBySubscriber.get(subscriberId)!;
+    keys.delete(keyId);
+    if (keys.size === 0) this.keysBySubscriber.delete(subscriberId);
+    return true;
   }
 
   /** Marks keys as changed; their subscribers get the then current listing once the queued messages are handled. */
@@ -127,6 +132,9 @@ export class ReceptionistState {
     let subscription = entry.refs.get(id);
     if (!subscription) {
       entry.refs.set(id, (subscription = { ref: subscriber }));
+      let keys = this.keysBySubscriber.get(id);
+      if (!keys) this.keysBySubscriber.set(id, (keys = new Set()));
+      keys.add(key.id);
       this.retain(subscriber);
     }
     subscription.last = this.registry.listing(key);

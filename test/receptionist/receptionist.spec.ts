@@ -138,6 +138,24 @@ describe('Receptionist', () => {
     expect(system.deadLetterCount).toBe(before);
   });
 
+  it('drops a stopped subscriber from every key it followed, and keeps the others', async () => {
+    const OTHER_KEY = ServiceKey.of<string>('other');
+    const watcher = system.spawn(Behaviors.receiveMessage<Listing<string>>(() => undefined), 'two-keys');
+    const control = new TestProbe<Listing<string>>(system, 'control');
+    system.receptionist.tell(new Subscribe(CHAT_KEY, watcher));
+    system.receptionist.tell(new Subscribe(OTHER_KEY, watcher));
+    system.receptionist.tell(new Subscribe(OTHER_KEY, control.ref));
+    await control.expectMessage();
+    system.stop(watcher as ActorRef<never>);
+    await until(() => system.resolveLocal('/user/two-keys') === undefined, 'the subscriber to stop');
+    const before = system.deadLetterCount;
+    system.spawn(Behaviors.discoverable(Behaviors.ignore as never, CHAT_KEY), 'chat');
+    system.spawn(Behaviors.discoverable(Behaviors.ignore as never, OTHER_KEY), 'other');
+    expect((await control.expectMessage()).refs).toHaveLength(1);
+    await eventually(async () => expect((await system.lookup(CHAT_KEY)).refs).toHaveLength(1));
+    expect(system.deadLetterCount).toBe(before);
+  });
+
   it('listings are immutable snapshots', async () => {
     system.spawn(Behaviors.discoverable(Behaviors.ignore as never, CHAT_KEY), 'chat');
     const listing = await eventually(async () => {
