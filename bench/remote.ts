@@ -57,6 +57,28 @@ interface Throughput {
 }
 
 /**
+ * Turns acknowledged counts into a rate: measuring starts with the first acknowledgement after
+ * WARMUP_MS and ends with the first one PHASE_MS later, which returns the figures.
+ */
+function phaseMeter(): (acked: number) => Throughput | undefined {
+  const start = performance.now();
+  let warmAcked = -1;
+  let warmAt = 0;
+  return acked => {
+    const now = performance.now();
+    if (warmAcked < 0) {
+      if (now - start >= WARMUP_MS) {
+        warmAcked = acked;
+        warmAt = now;
+      }
+      return undefined;
+    }
+    if (now - warmAt < PHASE_MS) return undefined;
+    return { perSecond: ((acked - warmAcked) * 1000) / (now - warmAt), messages: acked };
+  };
+}
+
+/**
  * Sends `make(i)` to the sink as fast as the window allows for WARMUP_MS + PHASE_MS and
  * measures acknowledged messages per second after the warm-up.
  */
@@ -66,9 +88,7 @@ function remoteTells(system: RemoteActorSystem, sink: ActorRef<Tick | Blob | Sta
     let acked = 0;
     let scheduled = false;
     let done = false;
-    const start = performance.now();
-    let warmAcked = -1;
-    let warmAt = 0;
+    const meter = phaseMeter();
     const pump = () => {
       scheduled = false;
       if (done) return;
@@ -84,14 +104,11 @@ function remoteTells(system: RemoteActorSystem, sink: ActorRef<Tick | Blob | Sta
     const acker = system.spawn(
       Behaviors.receiveMessage<Ack>(ack => {
         acked = ack.count;
-        const now = performance.now();
-        if (warmAcked < 0 && now - start >= WARMUP_MS) {
-          warmAcked = acked;
-          warmAt = now;
-        } else if (warmAcked >= 0 && now - warmAt >= PHASE_MS && !done) {
+        const figures = done ? undefined : meter(acked);
+        if (figures) {
           done = true;
           system.stop(acker);
-          resolve({ perSecond: ((acked - warmAcked) * 1000) / (now - warmAt), messages: acked });
+          resolve(figures);
           return;
         }
         schedule();
@@ -161,9 +178,7 @@ async function rawTells(port: number, frame: Buffer): Promise<Throughput> {
     let scheduled = false;
     let blocked = false;
     let done = false;
-    const start = performance.now();
-    let warmAcked = -1;
-    let warmAt = 0;
+    const meter = phaseMeter();
     const pump = () => {
       scheduled = false;
       if (done || blocked) return;
@@ -189,14 +204,11 @@ async function rawTells(port: number, frame: Buffer): Promise<Throughput> {
     const decoder = new FrameDecoder(1024, (kind, buffer, s) => {
       if (kind !== RAW_ACK_KIND || done) return;
       acked = buffer.readUInt32BE(s);
-      const now = performance.now();
-      if (warmAcked < 0 && now - start >= WARMUP_MS) {
-        warmAcked = acked;
-        warmAt = now;
-      } else if (warmAcked >= 0 && now - warmAt >= PHASE_MS) {
+      const figures = meter(acked);
+      if (figures) {
         done = true;
         socket.destroy();
-        resolve({ perSecond: ((acked - warmAcked) * 1000) / (now - warmAt), messages: acked });
+        resolve(figures);
         return;
       }
       schedule();
