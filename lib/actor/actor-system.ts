@@ -10,11 +10,13 @@ import { PromiseActorRef } from './ask.js';
 import { DeadActorRef } from './dead-actor-ref.js';
 import { AskDeadlines } from './ask-deadlines.js';
 import { Behavior, IgnoreBehavior } from './behavior.js';
-import { ActorSystemError, ActorSystemTerminatedError } from './errors.js';
+import { describeValue, printable } from './describe.js';
+import { ActorSystemError, ActorSystemTerminatedError, AskFailedError } from './errors.js';
 import { DeadLetter } from './events.js';
 import { EventStream } from './event-stream.js';
 import { consoleLoggerFactory, type ActorLogger, type LoggerFactory, type LogLevel } from './logger.js';
 import { receptionistBinding } from './receptionist-binding.js';
+import { randomUid48 } from './random-uid.js';
 import { systemScheduler, type Scheduler } from './scheduler.js';
 // Type-only: the receptionist protocol is defined one layer up; at runtime the system only
 // knows the binding that layer installs (see receptionist-binding.ts).
@@ -63,6 +65,8 @@ export class ActorSystem implements AsyncDisposable {
   private readonly loggerFactory: LoggerFactory;
   private readonly cells = new Map<string, ActorCell<unknown>>();
   private readonly tempRefs = new Map<string, PromiseActorRef<never>>();
+  /** The message of each pending ask (objects only): its dead letter fails the ask at once. */
+  private readonly askMessages = new WeakMap<object, PromiseActorRef<never>>();
   private readonly askDeadlines: AskDeadlines;
   private readonly userGuardian: ActorCell<never>;
   private readonly systemGuardian: ActorCell<never>;
@@ -142,22 +146,42 @@ export class ActorSystem implements AsyncDisposable {
     if (!(timeout > 0)) return Promise.reject(new RangeError(`ask timeout must be > 0 ms, got ${timeoutMs}`));
     return new Promise<Res>((resolve, reject) => {
       const path = `/temp/$${(this.tempCounter++).toString(36)}`;
-      const address = new ActorAddress(this.location.system, path, 1 + this.tempCounter, this.location.host, this.location.port);
+      // The uid is what a reply must name (uid 0 is refused for /temp): random, so no peer can
+      // guess it and no reply meant for an earlier incarnation of this node matches it.
+      const address = new ActorAddress(this.location.system, path, randomUid48(), this.location.host, this.location.port);
       const ref = new PromiseActorRef<Res>(
         address,
+        asInternal(target) as InternalActorRef<unknown>,
         resolve,
         reject,
         r => this.tempRefs.delete(r.path),
         late => this.deadLetter(late, address.toString(), 'reply arrived after the ask completed'),
       );
       this.tempRefs.set(path, ref as unknown as PromiseActorRef<never>);
-      this.askDeadlines.add(ref as unknown as PromiseActorRef<never>, target.path, timeout);
+      this.askDeadlines.add(ref as unknown as PromiseActorRef<never>, timeout);
       try {
-        target.tell(make(ref));
+        const message = make(ref);
+        ref.messageType = describeValue(message);
+        if (typeof message === 'object' && message !== null) this.askMessages.set(message, ref as unknown as PromiseActorRef<never>);
+        target.tell(message);
       } catch (error) {
         ref.fail(error instanceof Error ? error : new Error(String(error)));
       }
     });
+  }
+
+  /**
+   * Fails at once every pending ask whose target matches, e.g. when the target's node is
+   * known to be gone. Returns how many failed.
+   */
+  protected failPendingAsks(matches: (target: InternalActorRef<unknown>) => boolean, reason: string, cause?: Error): number {
+    let failed = 0;
+    for (const ref of [...this.tempRefs.values()]) {
+      if (!matches(ref.target)) continue;
+      ref.fail(new AskFailedError(ref.target.path, ref.messageType, reason, { cause }));
+      failed++;
+    }
+    return failed;
   }
 
   /** One snapshot of the instances registered under `key` (Find + ask in one call). */
@@ -208,17 +232,28 @@ export class ActorSystem implements AsyncDisposable {
     if (this.cells.get(cell.path) === cell) this.cells.delete(cell.path);
   }
 
-  /** Records an undeliverable message: published as DeadLetter, counted, and logged up to a limit. */
-  deadLetter(message: unknown, recipient: ActorRef<never> | string, reason: string): void {
+  /**
+   * Records an undeliverable message: published as DeadLetter, counted, and logged up to a
+   * limit. When it is the message of a pending ask to that recipient, the ask fails at once
+   * (with `reason` as its cause when it is an error) instead of waiting for its timeout.
+   */
+  deadLetter(message: unknown, recipient: ActorRef<never> | string, reason: string | Error): void {
     this.deadLetters++;
     const to = typeof recipient === 'string' ? recipient : recipient.path;
+    const text = typeof reason === 'string' ? reason : reason.message;
     const limit = this.options.deadLetterLogLimit ?? 10;
     if (this.deadLetters <= limit) {
-      const name = (message as object)?.constructor?.name ?? typeof message;
-      this.log.log(`Dead letter to ${to} (${reason}): ${name}`);
+      // The message may come from the network: describing it must run none of its code.
+      this.log.log(`Dead letter to ${printable(to, 300)} (${printable(text, 500)}): ${describeValue(message)}`);
       if (this.deadLetters === limit) this.log.log(`Logged ${limit} dead letters; further ones are counted and published only`);
     }
-    this.eventStream.publish(new DeadLetter(message, to, reason));
+    if (typeof message === 'object' && message !== null) {
+      const ask = this.askMessages.get(message);
+      if (ask !== undefined && !ask.isTerminated && ask.target.key === (typeof recipient === 'string' ? recipient : asInternal(recipient).key)) {
+        ask.fail(new AskFailedError(ask.target.path, ask.messageType, text, { cause: typeof reason === 'string' ? undefined : reason }));
+      }
+    }
+    this.eventStream.publish(new DeadLetter(message, to, text));
   }
 
   /** True when `address` names an actor of this very system. */
@@ -237,7 +272,9 @@ export class ActorSystem implements AsyncDisposable {
 
   /** The live local actor (or pending ask) at `path`, optionally checking its incarnation uid. */
   resolveLocal<T>(path: string, uid?: number): InternalActorRef<T> | undefined {
-    const found = this.cells.get(path)?.self ?? this.tempRefs.get(path);
+    const cell = this.cells.get(path);
+    // A temporary ref answers only whoever knows its uid: naming `/temp/...` without one reaches nothing.
+    const found = cell !== undefined ? cell.self : uid === undefined || uid === 0 ? undefined : this.tempRefs.get(path);
     if (!found || (uid !== undefined && found.address.uid !== uid)) return undefined;
     return found as InternalActorRef<unknown> as InternalActorRef<T>;
   }

@@ -12,7 +12,6 @@ import type { Cancellable, Scheduler } from './scheduler.js';
 interface Deadline {
   readonly at: number;
   readonly ref: PromiseActorRef<never>;
-  readonly targetPath: string;
   readonly timeoutMs: number;
 }
 
@@ -31,7 +30,7 @@ export class AskDeadlines {
     private readonly pendingCount: () => number,
   ) {}
 
-  add(ref: PromiseActorRef<never>, targetPath: string, timeoutMs: number): void {
+  add(ref: PromiseActorRef<never>, timeoutMs: number): void {
     const at = this.scheduler.now() + timeoutMs;
     let lane = this.lanes.get(timeoutMs);
     if (!lane) this.lanes.set(timeoutMs, (lane = new Queue()));
@@ -40,7 +39,7 @@ export class AskDeadlines {
       lane.shift();
       this.queued--;
     }
-    lane.push({ at, ref, targetPath, timeoutMs });
+    lane.push({ at, ref, timeoutMs });
     this.queued++;
     // A slow ask at the head would hold every later settled one; compact when they dominate.
     if (this.queued > COMPACT_MIN && this.queued > 2 * this.pendingCount()) this.compact();
@@ -76,7 +75,7 @@ export class AskDeadlines {
         }
         lane.shift();
         this.queued--;
-        if (!head.ref.isTerminated) head.ref.fail(new AskTimeoutError(head.targetPath, head.timeoutMs));
+        if (!head.ref.isTerminated) head.ref.fail(new AskTimeoutError(head.ref.target.path, head.timeoutMs, head.ref.messageType));
       }
       if (lane.length === 0) this.lanes.delete(timeoutMs);
     }

@@ -10,9 +10,13 @@ import { Terminated, type Signal } from './signals.js';
 
 export class PromiseActorRef<R> extends InternalActorRef<R> {
   private settled = false;
+  /** What was asked, for error messages (set once the message is built). */
+  messageType = 'message';
 
   constructor(
     readonly address: ActorAddress,
+    /** The actor asked: its dead letters and its node's disconnect fail this ask early. */
+    readonly target: InternalActorRef<unknown>,
     private readonly resolve: (reply: R) => void,
     private readonly reject: (error: Error) => void,
     private readonly release: (ref: PromiseActorRef<R>) => void,

@@ -11,16 +11,32 @@ export class ActorSystemError extends Error {
   }
 }
 
-/** An `ask` got no reply within its timeout. The target may be slow, stopped or unreachable. */
+/** An `ask` got no reply within its timeout. The target may be slow, stopped, unreachable, or not replying. */
 export class AskTimeoutError extends ActorSystemError {
   constructor(
     readonly targetPath: string,
     readonly timeoutMs: number,
+    /** The class (or type) of the message that was asked, as `describeValue` names it. */
+    readonly messageType = 'message',
   ) {
-    super(
-      `Ask to ${targetPath} got no reply within ${timeoutMs} ms; ` +
-        'check that the target replies to replyTo, or raise the timeout',
-    );
+    super(`Ask of ${messageType} to ${targetPath} got no reply within ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * An `ask` failed before its timeout: its message could not be delivered (the reason says
+ * why: recipient stopped, queue full, frame too large, handshake refused, node gone…).
+ * `cause` is the named error behind it when there is one (FrameTooLargeError, …).
+ */
+export class AskFailedError extends ActorSystemError {
+  constructor(
+    readonly targetPath: string,
+    readonly messageType: string,
+    readonly reason: string,
+    options?: { cause?: Error },
+  ) {
+    super(`Ask of ${messageType} to ${targetPath} failed: ${reason}`);
+    if (options?.cause) this.cause = options.cause;
   }
 }
 

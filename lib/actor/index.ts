@@ -3,12 +3,14 @@ export { ActorAddress, InvalidActorAddressError, parseHostPort, type NodeLocatio
 export type { ActorContext } from './actor-context.js';
 export { InternalActorRef, asInternal, type ActorRef } from './actor-ref.js';
 export { ActorSystem, type ActorSystemOptions, type ReplyOf } from './actor-system.js';
+export { describeValue, printable } from './describe.js';
 export { DeadActorRef } from './dead-actor-ref.js';
 export { Behavior, ReceiveBehavior, type BehaviorResult, type MessageHandler, type SignalHandler } from './behavior.js';
 export { Behaviors } from './behaviors.js';
 export {
   ActorSystemError,
   AskTimeoutError,
+  AskFailedError,
   ActorNameTakenError,
   InvalidActorNameError,
   ActorSystemTerminatedError,

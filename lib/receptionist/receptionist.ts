@@ -8,7 +8,7 @@
  * the listing current at the time of Subscribe first, then the listing after each change, in
  * order (changes that arrive together are announced as one listing).
  */
-import { Behaviors, Terminated, type ActorContext, type ActorRef, type Behavior } from '../actor/index.js';
+import { Behaviors, SupervisorStrategy, Terminated, describeValue, type ActorContext, type ActorRef, type Behavior } from '../actor/index.js';
 import type { Listing } from './listing.js';
 import {
   Deregister,
@@ -81,7 +81,7 @@ export class ReceptionistState {
     } else if (message instanceof Unsubscribe) {
       if (this.dropSubscription(message.key.id, message.subscriber.toString())) this.release(message.subscriber);
     } else {
-      this.ctx.log.warn(`Receptionist ignored an unknown message: ${String((message as object)?.constructor?.name ?? message)}`);
+      this.ctx.log.warn(`Receptionist ignored an unknown message: ${describeValue(message)}`);
     }
   }
 
@@ -160,14 +160,17 @@ export class ReceptionistState {
   }
 }
 
-/** The behavior of a node's receptionist in a system without a cluster. */
+/**
+ * The behavior of a node's receptionist in a system without a cluster. Supervised to
+ * resume: a message that makes a handler throw is dropped (and logged), never the registry.
+ */
 export function localReceptionist(): Behavior<ReceptionistMessage> {
-  return Behaviors.setup<ReceptionistMessage>(ctx => {
+  return Behaviors.supervise(Behaviors.setup<ReceptionistMessage>(ctx => {
     const state = new ReceptionistState(ctx);
     return Behaviors.receive<ReceptionistMessage>((_ctx, message) => {
       state.handle(message);
     }).receiveSignal((_ctx, signal) => {
       if (signal instanceof Terminated) state.terminated(signal.ref);
     });
-  });
+  }), SupervisorStrategy.resume());
 }

@@ -8,7 +8,7 @@
  * one ordered path per direction. Both directions carry heartbeats and handshake frames.
  */
 import type { Duplex } from 'node:stream';
-import type { ActorAddress, ActorLogger, Cancellable, InternalActorRef, Scheduler } from '../actor/index.js';
+import { describeValue, type ActorAddress, type ActorLogger, type Cancellable, type InternalActorRef, type Scheduler } from '../actor/index.js';
 import { Association, type AssociationEvents, type AssociationSettings } from './association.js';
 import { Connection, type CloseKind, type ConnectionDirection, type ConnectionHandler } from './connection.js';
 import { FRAME_HEADER_BYTES } from './frame-codec.js';
@@ -28,7 +28,7 @@ export interface RemotingSettings extends AssociationSettings {
 export interface RemotingHost {
   readonly identity: NodeIdentity;
   readonly scheduler: Scheduler;
-  deadLetter(message: unknown, recipient: string, reason: string): void;
+  deadLetter(message: unknown, recipient: string, reason: string | Error): void;
   resolveLocal<T>(path: string, uid?: number): InternalActorRef<T> | undefined;
 }
 
@@ -159,12 +159,12 @@ export class Remoting implements RemoteSender, AssociationEvents {
     } catch (error) {
       this.serializationFailures++;
       const reason = error instanceof Error ? error.message : String(error);
-      const name = (message as object)?.constructor?.name ?? typeof message;
+      const name = describeValue(message);
       if (!this.loggedSerializationFailures.has(name) && this.loggedSerializationFailures.size < 100) {
         this.loggedSerializationFailures.add(name);
         this.log.error(`Could not send ${name} to ${ref.key}: ${reason}`);
       }
-      this.host.deadLetter(message, ref.key, reason);
+      this.host.deadLetter(message, ref.key, error instanceof Error ? error : reason);
       return;
     }
     (ref.outbound ??= this.association(address.host!, address.port!)).send(frame, message, ref);
