@@ -6,7 +6,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Observable, ReplaySubject, share } from 'rxjs';
 import { ActorSystem, Behaviors, PostStop } from '../actor/index.js';
-import { Subscribe, Unsubscribe, type Listing, type ServiceKey } from '../receptionist/index.js';
+import { Listing, Subscribe, Unsubscribe, type ServiceKey } from '../receptionist/index.js';
 import { RECEPTIONIST_ACTOR_SYSTEM } from './receptionist.constants.js';
 
 @Injectable()
@@ -46,8 +46,10 @@ export class ListingStreams {
       // A system actor, so it outlives the application's own actors at termination and still
       // delivers the listings that drop them before the stream completes.
       const ref = system.systemActorOf(
-        Behaviors.receive<Listing<unknown>>((_ctx, listing) => {
-          observer.next(listing);
+        Behaviors.receive<Listing<unknown>>((ctx, listing) => {
+          // Only the listings of this key reach the application, whoever else names this actor.
+          if (listing instanceof Listing && listing.key.id === key.id) observer.next(listing);
+          else ctx.log.warn(`Listing stream of ${key.id} ignored a message that is not its listing`);
         }).receiveSignal((_ctx, signal) => {
           if (signal instanceof PostStop) {
             stopped = true;

@@ -5,6 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { ActorAddress, ActorSystem, DeadActorRef, type ActorRef, type ActorSystemOptions } from '../actor/index.js';
+import { DEFAULT_REMOTE_DELIVERY_PATHS, RemoteDeliveryPolicy } from './delivery-policy.js';
 import { RemoteConfigurationError } from './errors.js';
 import { NodeIdentity, newIncarnationUid, parseNodeAddress } from './node-identity.js';
 import { HandshakeFailed, PeerConnected, PeerDisconnected } from './remote-events.js';
@@ -31,6 +32,8 @@ export class RemoteActorSystem extends ActorSystem {
   readonly serialization: Serialization;
   /** Connections, queues and statistics. */
   readonly remoting: Remoting;
+  /** The local paths remote peers may message; layers above `allow` their own endpoints. */
+  readonly remoteDelivery: RemoteDeliveryPolicy;
 
   /** A networked system needs its port bound first: use `await RemoteActorSystem.start(options)`. */
   static override create(name: string, _options?: ActorSystemOptions): ActorSystem {
@@ -64,10 +67,28 @@ export class RemoteActorSystem extends ActorSystem {
     super(bound.identity.location, options);
     this.identity = bound.identity;
     this.serialization = new Serialization(this, { structuredClone: options.structuredClone });
+    this.remoteDelivery = new RemoteDeliveryPolicy([...DEFAULT_REMOTE_DELIVERY_PATHS, ...(options.remoteDeliveryPaths ?? [])]);
     const s = bound.settings;
+    // Authenticated connections per peer incarnation: PeerConnected when the first opens,
+    // PeerDisconnected when the last closes, whichever direction each one runs.
+    const open = new Map<string, number>();
     const listener: RemotingListener = {
-      peerConnected: (peer, direction) => this.onPeerConnected(new PeerConnected(peer, direction)),
-      peerDisconnected: (peer, direction, reason) => this.onPeerDisconnected(new PeerDisconnected(peer, direction, reason)),
+      peerConnected: (peer, direction) => {
+        const key = peer.toString();
+        const count = (open.get(key) ?? 0) + 1;
+        open.set(key, count);
+        if (count === 1) this.onPeerConnected(new PeerConnected(peer, direction));
+      },
+      peerDisconnected: (peer, direction, reason) => {
+        const key = peer.toString();
+        const count = (open.get(key) ?? 0) - 1;
+        if (count > 0) {
+          open.set(key, count);
+          return;
+        }
+        open.delete(key);
+        this.onPeerDisconnected(new PeerDisconnected(peer, direction, reason));
+      },
       handshakeFailed: (remote, direction, reason) => this.onHandshakeFailed(new HandshakeFailed(remote, direction, reason)),
     };
     this.remoting = new Remoting(

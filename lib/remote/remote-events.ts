@@ -6,7 +6,11 @@
 import type { ConnectionDirection } from './connection.js';
 import type { NodeIdentity } from './node-identity.js';
 
-/** A connection to or from `peer` completed its handshake. */
+/**
+ * The first authenticated connection with this incarnation of `peer` opened (in
+ * `direction`); published once per incarnation until `PeerDisconnected`. A refused or
+ * spoofed handshake publishes nothing about the node it claimed to be.
+ */
 export class PeerConnected {
   constructor(
     readonly peer: NodeIdentity,
@@ -14,7 +18,7 @@ export class PeerConnected {
   ) {}
 }
 
-/** An established connection with `peer` closed; `reason` says why. */
+/** The last authenticated connection with this incarnation of `peer` closed; `reason` says why. */
 export class PeerDisconnected {
   constructor(
     readonly peer: NodeIdentity,

@@ -43,6 +43,12 @@ export interface RemoteActorSystemOptions extends ActorSystemOptions {
   structuredClone?: boolean;
   /** Replaces TCP (tests, benchmarks). Default: a TcpTransport. */
   transport?: Transport;
+  /**
+   * Local actor paths remote peers may message besides the defaults (`/user`,
+   * `/system/receptionist`, `/temp` ask replies); each covers the path and everything below
+   * it. Messages to any other path are dead letters saying so.
+   */
+  remoteDeliveryPaths?: readonly string[];
 }
 
 export interface ResolvedRemoteOptions {
@@ -83,6 +89,10 @@ export function resolveRemoteOptions(options: RemoteActorSystemOptions): Resolve
     if (!(secret instanceof Uint8Array) || secret.length === 0) {
       throw new RemoteConfigurationError('secret must be a non-empty string or byte array (leave it undefined for no secret)');
     }
+  }
+  const paths = options.remoteDeliveryPaths;
+  if (paths !== undefined && (!Array.isArray(paths) || paths.some(p => typeof p !== 'string' || !/^\/[^\s]+$/.test(p)))) {
+    throw new RemoteConfigurationError(`remoteDeliveryPaths must be actor paths such as ['/system/my-endpoint'], got ${JSON.stringify(paths)}`);
   }
   const heartbeatIntervalMs = positive('heartbeatIntervalMs', options.heartbeatIntervalMs, 1000);
   const idleTimeoutMs = positive('idleTimeoutMs', options.idleTimeoutMs, 10_000);

@@ -8,7 +8,7 @@
  * one ordered path per direction. Both directions carry heartbeats and handshake frames.
  */
 import type { Duplex } from 'node:stream';
-import { describeValue, type ActorAddress, type ActorLogger, type Cancellable, type InternalActorRef, type Scheduler } from '../actor/index.js';
+import { describeValue, printable, type ActorAddress, type ActorLogger, type Cancellable, type InternalActorRef, type Scheduler } from '../actor/index.js';
 import { Association, type AssociationEvents, type AssociationSettings } from './association.js';
 import { Connection, type CloseKind, type ConnectionDirection, type ConnectionHandler } from './connection.js';
 import { FRAME_HEADER_BYTES } from './frame-codec.js';
@@ -30,6 +30,8 @@ export interface RemotingHost {
   readonly scheduler: Scheduler;
   deadLetter(message: unknown, recipient: string, reason: string | Error): void;
   resolveLocal<T>(path: string, uid?: number): InternalActorRef<T> | undefined;
+  /** Which local paths remote peers may message. */
+  readonly remoteDelivery: { allows(path: string): boolean };
 }
 
 /** Connection events, for the system (which publishes them) and the cluster layer above it. */
@@ -266,6 +268,14 @@ export class Remoting implements RemoteSender, AssociationEvents {
     const { path, uid } = decoded;
     if (decoded.problem !== undefined) {
       this.host.deadLetter(decoded.payload, this.localAddress(path, uid), decoded.problem);
+      return;
+    }
+    if (!this.host.remoteDelivery.allows(path)) {
+      this.host.deadLetter(
+        decoded.payload,
+        this.localAddress(path, uid),
+        `remote peers may not message ${printable(path)} (sent by ${connection.peer}; allow a path with the remoteDeliveryPaths option)`,
+      );
       return;
     }
     const target = this.host.resolveLocal<unknown>(path, uid === 0 ? undefined : uid);

@@ -1,54 +1,12 @@
 /**
  * Remoting with a node in a separate OS process (test/remote/fixtures/node.ts run by tsx).
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { ActorAddress, DeadLetter, RemoteActorRef, type ActorRef } from '../../lib/index.js';
 import { eventually } from '../support/eventually.js';
 import { TestProbe } from '../support/probe.js';
 import { Nested, Ping, Pong, Seq, Tally, TallyResult } from './fixtures/messages.js';
+import { forkNode, stopNode, type ChildNode } from './support/child-node.js';
 import { startNode, terminateAll, type TestNode } from './support/nodes.js';
-
-const fixture = fileURLToPath(new URL('./fixtures/node.ts', import.meta.url));
-
-interface ChildNode {
-  process: ChildProcess;
-  port: number;
-  stderr: string[];
-}
-
-/** Forks the fixture node and waits for it to report its port. */
-function forkNode(env: Record<string, string> = {}): Promise<ChildNode> {
-  const child = fork(fixture, [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, NODE_OPTIONS: '', ...env },
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
-  const stderr: string[] = [];
-  child.stderr?.on('data', chunk => stderr.push(String(chunk)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`child node did not start: ${stderr.join('')}`)), 20_000);
-    child.once('message', message => {
-      clearTimeout(timer);
-      resolve({ process: child, port: (message as { ready: number }).ready, stderr });
-    });
-    child.once('exit', code => {
-      clearTimeout(timer);
-      reject(new Error(`child node exited with ${code}: ${stderr.join('')}`));
-    });
-  });
-}
-
-/** Stops the child gracefully (or kills it) and waits for it to exit. */
-async function stopNode(child: ChildNode | undefined, signal?: NodeJS.Signals): Promise<void> {
-  if (!child || child.process.exitCode !== null || child.process.signalCode !== null) return;
-  const exited = new Promise(resolve => child.process.once('exit', resolve));
-  if (signal) child.process.kill(signal);
-  else child.process.send({ stop: true });
-  const timer = setTimeout(() => child.process.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
 
 describe('Remoting with a node in another OS process', () => {
   let local: TestNode;
