@@ -34,6 +34,8 @@ export interface AdmissionStats {
 
 /** At most one summary line per this interval, however hard the node is flooded. */
 const LOG_INTERVAL_MS = 10_000;
+/** Failed inbound handshakes logged one by one per interval; the rest are only counted. */
+const FAILURES_LOGGED_PER_INTERVAL = 10;
 
 interface Pending {
   readonly address: string;
@@ -54,7 +56,10 @@ export class Admission {
   // What happened since the last summary line.
   private unloggedEvictions = 0;
   private readonly unloggedDrops = new Map<string, number>();
+  private unloggedFailures = 0;
   private lastLogAt = -Infinity;
+  private failureWindowStart = -Infinity;
+  private failuresInWindow = 0;
 
   constructor(
     private readonly settings: AdmissionSettings,
@@ -125,6 +130,24 @@ export class Admission {
     this.logSummary();
   }
 
+  /**
+   * Logs a failed inbound handshake, unless many did this interval: whoever can open a socket
+   * can make handshakes fail, so the log must not grow with their rate.
+   */
+  handshakeFailed(line: string): void {
+    const now = this.scheduler.now();
+    if (now - this.failureWindowStart >= LOG_INTERVAL_MS) {
+      this.failureWindowStart = now;
+      this.failuresInWindow = 0;
+    }
+    if (++this.failuresInWindow <= FAILURES_LOGGED_PER_INTERVAL) {
+      this.log.warn(line);
+      return;
+    }
+    this.unloggedFailures++;
+    this.logSummary();
+  }
+
   /** Called every heartbeat interval: writes the summary line a quiet spell would otherwise hold back. */
   tick(): void {
     this.logSummary();
@@ -188,16 +211,18 @@ export class Admission {
   }
 
   private logSummary(): void {
-    if (this.unloggedEvictions === 0 && this.unloggedDrops.size === 0) return;
+    if (this.unloggedEvictions === 0 && this.unloggedDrops.size === 0 && this.unloggedFailures === 0) return;
     const now = this.scheduler.now();
     if (now - this.lastLogAt < LOG_INTERVAL_MS) return;
     const parts: string[] = [];
     if (this.unloggedEvictions > 0) parts.push(`closed ${this.unloggedEvictions} pending handshakes to make room (more inbound sockets than maxPendingHandshakes/maxPendingPerAddress)`);
     for (const [reason, count] of this.unloggedDrops) parts.push(`dropped ${count} accepts: ${reason}`);
+    if (this.unloggedFailures > 0) parts.push(`${this.unloggedFailures} more failed handshakes not logged one by one`);
     const since = Number.isFinite(this.lastLogAt) ? ` in the last ${Math.round((now - this.lastLogAt) / 1000)} s` : '';
-    this.log.warn(`Inbound connections over the limits${since}: ${parts.join('; ')} (totals: ${this.evicted} evicted, ${this.droppedAccepts} dropped)`);
+    this.log.warn(`Inbound admission${since}: ${parts.join('; ')} (totals: ${this.evicted} evicted, ${this.droppedAccepts} dropped)`);
     this.lastLogAt = now;
     this.unloggedEvictions = 0;
     this.unloggedDrops.clear();
+    this.unloggedFailures = 0;
   }
 }

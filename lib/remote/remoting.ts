@@ -68,6 +68,15 @@ export interface RemoteStats {
   readonly peers: readonly PeerStats[];
 }
 
+export interface InboundHealth {
+  readonly peer: NodeIdentity;
+  /** `ip:port` of the socket. */
+  readonly remote: string;
+  readonly lastReceivedAt: number;
+  readonly lastHeartbeatRttMs?: number;
+  readonly heartbeatAcks: number;
+}
+
 export class Remoting implements RemoteSender, AssociationEvents {
   private readonly associations = new Map<string, Association>();
   private readonly inbound = new Set<Connection>();
@@ -116,6 +125,11 @@ export class Remoting implements RemoteSender, AssociationEvents {
         self.admission.closed(connection);
         // Evictions are counted and summarised by the admission; one line per socket would let a flood fill the log.
         if (kind === 'busy') return;
+        if (!connection.peer && kind !== 'normal') {
+          self.admission.handshakeFailed(`Connection from ${connection.remote} closed: ${reason}`);
+          self.events.handshakeFailed(connection.remote, 'inbound', reason);
+          return;
+        }
         self.connectionClosed(connection, kind, reason);
       },
       drained() {},
@@ -138,6 +152,18 @@ export class Remoting implements RemoteSender, AssociationEvents {
   /** The transport could not accept a connection (counted, and logged at most once per 10 s). */
   acceptDropped(reason: string): void {
     this.admission.dropped(reason);
+  }
+
+  /**
+   * Liveness of each authenticated inbound connection, for a failure detector: when its last
+   * bytes arrived (`scheduler.now()`) and the round trip of its last answered heartbeat.
+   */
+  inboundHealth(): InboundHealth[] {
+    const health: InboundHealth[] = [];
+    for (const c of this.inbound) {
+      if (c.peer && c.isOpen) health.push({ peer: c.peer, remote: c.remote, lastReceivedAt: c.lastReceivedAt, lastHeartbeatRttMs: c.lastHeartbeatRttMs, heartbeatAcks: c.heartbeatAcks });
+    }
+    return health;
   }
 
   /** Pending handshakes and what the admission limits closed or dropped; see AdmissionStats. */
