@@ -36,7 +36,8 @@ export interface RemoteActorSystemOptions extends ActorSystemOptions {
   /**
    * Inbound sockets from one IP address allowed in the handshake at once; beyond it that
    * address's oldest pending socket is closed (never the newcomer: peers behind one NAT, or
-   * on one host, share an address with whoever floods it). Default 32.
+   * on one host, share an address with whoever floods it). Default 32, and at most
+   * `maxPendingHandshakes`.
    */
   maxPendingPerAddress?: number;
   /**

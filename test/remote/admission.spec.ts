@@ -4,7 +4,7 @@
  * heartbeats answered where frames are read.
  */
 import net from 'node:net';
-import { Behaviors, FrameKind, HandshakeFailed, encodeFrame, type RemoteActorSystem } from '../../lib/index.js';
+import { Behaviors, FrameKind, HandshakeFailed, TcpTransport, encodeFrame, type RemoteActorSystem } from '../../lib/index.js';
 import { FrameDecoder } from '../../lib/remote/frame-codec.js';
 import {
   PROTOCOL_VERSION,
@@ -132,6 +132,67 @@ describe('Admission during a flood of sockets from another process', () => {
     expect(pong.n).toBe(1);
     expect(performance.now() - stoppedAt).toBeLessThan(1000);
   }, 60_000);
+});
+
+describe('Pending handshakes', () => {
+  let node: TestNode;
+  const clients: RawClient[] = [];
+
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.destroy();
+    await terminateAll(node);
+  });
+
+  it('evicts the oldest silent socket of an address before one that sent its Hello, and admits every newcomer', async () => {
+    node = await startNode({ secret: 's', maxPendingHandshakes: 10, maxPendingPerAddress: 2, handshakeTimeoutMs: 30_000 });
+    const greeted = await RawClient.connect(node.system.port);
+    clients.push(greeted);
+    greeted.write(encodeHello({ version: PROTOCOL_VERSION, system: 'test', node: new NodeIdentity('test', '127.0.0.1', 1, 61), nonce: newNonce(), maxFrameSize: 1024 * 1024 }));
+    await greeted.waitForFrame(FrameKind.Welcome);
+    const silent: RawClient[] = [];
+    for (let i = 0; i < 3; i++) {
+      const client = await RawClient.connect(node.system.port);
+      clients.push(client);
+      silent.push(client);
+      // Each newcomer pushes the address over its cap: the oldest silent one goes, not the greeted one.
+      if (i > 0) await silent[i - 1].closedWithin(2000);
+    }
+    expect(greeted.closed).toBe(false);
+    expect(silent[2].closed).toBe(false);
+    expect(greeted.frames.some(f => f.kind === FrameKind.Reject)).toBe(false);
+    expect(node.system.remoting.admissionStats()).toMatchObject({ pendingHandshakes: 2, evicted: 2 });
+  });
+
+  it('keeps within maxPendingHandshakes across addresses by closing the oldest pending socket', async () => {
+    node = await startNode({ maxPendingHandshakes: 3, maxPendingPerAddress: 2, handshakeTimeoutMs: 30_000 });
+    const sockets: { socket: net.Socket; closed: boolean }[] = [];
+    try {
+      for (let i = 2; i <= 5; i++) {
+        const socket = net.connect({ host: '127.0.0.1', port: node.system.port, localAddress: `127.0.0.${i}` });
+        const entry = { socket, closed: false };
+        socket.on('error', () => {});
+        socket.on('close', () => (entry.closed = true));
+        await new Promise(resolve => socket.once('connect', resolve));
+        sockets.push(entry);
+      }
+      await until(() => sockets[0].closed, 'the oldest pending socket to close');
+      expect(sockets.slice(1).map(s => s.closed)).toEqual([false, false, false]);
+      expect(node.system.remoting.admissionStats()).toMatchObject({ pendingHandshakes: 3, evicted: 1 });
+    } finally {
+      for (const { socket } of sockets) socket.destroy();
+    }
+  });
+
+  it('counts and logs (once per 10 s) the connections the transport drops', async () => {
+    node = await startNode({ transport: new TcpTransport({ maxConnections: 2 }) });
+    for (let i = 0; i < 5; i++) clients.push(await RawClient.connect(node.system.port));
+    await until(() => clients.filter(c => c.closed).length === 3, 'three connections dropped');
+    expect(node.system.remoting.admissionStats().droppedAccepts).toBe(3);
+    const summaries = node.logs.lines.filter(l => l.message.startsWith('Inbound admission'));
+    expect(summaries.map(l => l.message)).toEqual([
+      "Inbound admission: dropped 1 accepts: over the transport's maxConnections (2) (totals: 0 evicted, 1 dropped)",
+    ]);
+  });
 });
 
 describe('Inbound connections per peer', () => {
