@@ -110,6 +110,10 @@ async function phase(name: string, port: number): Promise<Row> {
   };
 }
 
+function fmt(value: string | number | undefined): string {
+  return typeof value === 'number' ? value.toFixed(1) : String(value);
+}
+
 async function main(): Promise<void> {
   const victim = await startVictim();
   const rows: Row[] = [];
@@ -131,7 +135,10 @@ async function main(): Promise<void> {
     await new Promise(resolve => victim.child.once('exit', resolve));
     clearTimeout(timer);
   }
-  report('slowloris', `A good peer during a ${SOCKETS}-socket slowloris (node, attacker and peer in three processes)`, rows);
+  const summary = rows.map(
+    r => `good peer, ${r.phase}: first answer p50 ${fmt(r['first answer p50 ms'])} ms, max ${fmt(r['first answer max ms'])} ms; handshake + ask p50 ${fmt(r['ask p50 ms'])} ms, max ${fmt(r['ask max ms'])} ms (${r.failed} of ${r.samples} failed)`,
+  );
+  report('slowloris', `A good peer during a ${SOCKETS}-socket slowloris (node, attacker and peer in three processes)`, rows, { summary });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -103,7 +103,7 @@ describe('Admission during a flood of sockets from another process', () => {
     60_000,
   );
 
-  it('tells a greeted socket it evicts to retry, and a node kept out connects promptly once the flood stops', async () => {
+  it('tells a greeted socket it evicts to retry, and a node dialling during the flood connects promptly once it stops', async () => {
     // A long handshake timeout: only evictions may close the stalled socket here.
     victim = await NodeProcess.start({ secret: 's3cret', maxPendingHandshakes: 8, maxPendingPerAddress: 4, handshakeTimeoutMs: 30_000 });
     // A socket that sent its Hello but stalls before Auth: evicted once enough newer sockets arrive.
