@@ -9,9 +9,12 @@
  * Each sample is bounded (5 s), each phase by SAMPLES; the run takes ~30 s.
  *
  * Run: npx tsx bench/slowloris.ts
+ * Against another build: NODE_FIXTURE=/other/checkout/test/remote/fixtures/node.ts npx tsx bench/slowloris.ts
+ * (its results go to bench/results/slowloris.json too: copy them away first).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RemoteActorSystem, FrameDecoder, FrameKind } from '../lib/index.js';
 import { PROTOCOL_VERSION, encodeHello, newNonce } from '../lib/remote/handshake.js';
@@ -25,8 +28,10 @@ const SAMPLES = 20;
 const SAMPLE_TIMEOUT_MS = 5000;
 
 function startVictim(): Promise<{ child: ChildProcess; port: number }> {
-  const file = fileURLToPath(new URL('../test/remote/fixtures/node.ts', import.meta.url));
-  const child = fork(file, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const file = process.env.NODE_FIXTURE ?? fileURLToPath(new URL('../test/remote/fixtures/node.ts', import.meta.url));
+  // tsx applies the tsconfig of the directory it runs in: run another checkout's fixture from its root.
+  const cwd = process.env.NODE_FIXTURE ? join(dirname(file), '..', '..', '..') : undefined;
+  const child = fork(file, [], { cwd, execArgv: ['--import', 'tsx'], env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('node under attack did not start within 20 s')), 20_000);
     child.once('message', message => {
