@@ -6,7 +6,7 @@
 import type { Duplex } from 'node:stream';
 import { Packr, RESERVE_START_SPACE } from 'msgpackr';
 import { printable, type Cancellable, type NodeLocation, type Scheduler } from '../actor/index.js';
-import { FrameTooLargeError, HandshakeRejectedError, HandshakeTimeoutError, MalformedFrameError, RemoteError } from './errors.js';
+import { FrameTimeoutError, FrameTooLargeError, HandshakeRejectedError, HandshakeTimeoutError, MalformedFrameError, RemoteError } from './errors.js';
 import { FRAME_HEADER_BYTES, FrameDecoder, FrameKind, HANDSHAKE_MAX_FRAME_SIZE, encodeFrame, writeFrameHeader } from './frame-codec.js';
 import {
   PROTOCOL_VERSION,
@@ -179,9 +179,7 @@ export class Connection {
     if (frameStartedAt !== undefined) {
       const elapsed = this.settings.scheduler.now() - frameStartedAt;
       if (elapsed > this.settings.frameTimeoutMs) {
-        this.fail(
-          `a frame started ${Math.round(elapsed)} ms ago is still incomplete (${this.decoder.pendingBytes} bytes so far; frameTimeoutMs ${this.settings.frameTimeoutMs}): peer too slow or stalling`,
-        );
+        this.fail(new FrameTimeoutError(this.remote, elapsed, this.decoder.pendingBytes, this.settings.frameTimeoutMs).message);
         return;
       }
     }
