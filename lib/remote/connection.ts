@@ -4,15 +4,15 @@
  * authenticated. Anything the protocol does not allow closes this connection only.
  */
 import type { Duplex } from 'node:stream';
-import type { Cancellable, NodeLocation, Scheduler } from '../actor/index.js';
-import { FrameTooLargeError, HandshakeRejectedError, HandshakeTimeoutError, MalformedFrameError, RemoteError } from './errors.js';
-import { FrameDecoder, FrameKind, HANDSHAKE_MAX_FRAME_SIZE, encodeFrame } from './frame-codec.js';
+import { Packr, RESERVE_START_SPACE } from 'msgpackr';
+import { printable, type Cancellable, type NodeLocation, type Scheduler } from '../actor/index.js';
+import { FrameTimeoutError, FrameTooLargeError, HandshakeRejectedError, HandshakeTimeoutError, MalformedFrameError, RemoteError } from './errors.js';
+import { FRAME_HEADER_BYTES, FrameDecoder, FrameKind, HANDSHAKE_MAX_FRAME_SIZE, encodeFrame, writeFrameHeader } from './frame-codec.js';
 import {
   PROTOCOL_VERSION,
   computeProof,
   decodeAuth,
   decodeHelloFields,
-  decodeReject,
   encodeAccept,
   encodeAuth,
   encodeHello,
@@ -28,8 +28,11 @@ import type { NodeIdentity } from './node-identity.js';
 
 export type ConnectionDirection = 'inbound' | 'outbound';
 
-/** Why a connection ended: `normal` (shutdown, peer left), `refused` (handshake said no), `failure` (anything else). */
-export type CloseKind = 'normal' | 'refused' | 'failure';
+/**
+ * Why a connection ended: `normal` (shutdown, peer left), `refused` (handshake said no),
+ * `busy` (the accepting node had no room for another handshake: retry soon), `failure` (anything else).
+ */
+export type CloseKind = 'normal' | 'refused' | 'busy' | 'failure';
 
 export interface ConnectionSettings {
   readonly self: NodeIdentity;
@@ -37,6 +40,8 @@ export interface ConnectionSettings {
   readonly maxFrameSize: number;
   readonly handshakeTimeoutMs: number;
   readonly idleTimeoutMs: number;
+  /** A frame whose first bytes arrived must be complete within this time. */
+  readonly frameTimeoutMs: number;
   readonly scheduler: Scheduler;
 }
 
@@ -46,10 +51,28 @@ export interface ConnectionHandler {
   message(connection: Connection, buffer: Buffer, start: number, end: number, owned: boolean): void;
   closed(connection: Connection, kind: CloseKind, reason: string): void;
   drained(connection: Connection): void;
+  /** Inbound: the peer sent a well-formed Hello of our protocol and system (it is not yet authenticated). */
+  greeted?(connection: Connection): void;
 }
 
-const HEARTBEAT = encodeFrame(FrameKind.Heartbeat);
 const GOODBYE = encodeFrame(FrameKind.Goodbye);
+
+// The busy Reject is the only handshake frame with a field besides the reason; older nodes ignore it.
+const rejectPackr = new Packr({ useRecords: false, moreTypes: false });
+
+/** A Reject saying the node is too busy to handshake now: the dialler closes with `busy` and retries soon. */
+export function encodeBusyReject(reason: string): Buffer {
+  const body = { reason: reason.slice(0, 1000), busy: true };
+  return writeFrameHeader(Buffer.from(rejectPackr.pack(body, RESERVE_START_SPACE | FRAME_HEADER_BYTES) as Uint8Array), FrameKind.Reject);
+}
+
+function heartbeatFrame(kind: number, sequence: number): Buffer {
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + 4);
+  frame.writeUInt32BE(5, 0);
+  frame[4] = kind;
+  frame.writeUInt32BE(sequence, FRAME_HEADER_BYTES);
+  return frame;
+}
 
 const enum Stage {
   /** Outbound: Hello sent, waiting for Welcome. Inbound: waiting for Hello. */
@@ -69,14 +92,24 @@ export class Connection {
   peerMaxFrameSize = 0;
   bytesSent = 0;
   bytesReceived = 0;
+  /** `scheduler.now()` when bytes last arrived: the frames they completed were received then. */
+  lastReceivedAt: number;
+  /** Round trip of the last answered heartbeat, in ms (undefined until one was answered). */
+  lastHeartbeatRttMs?: number;
+  /** Heartbeats of ours the peer has answered. */
+  heartbeatAcks = 0;
   private stage = Stage.Greeting;
   private readonly decoder: FrameDecoder;
   private readonly nonce = newNonce();
   private hello?: WelcomeMessage;
   private handshakeTimer?: Cancellable;
   private receivedSinceTick = true;
-  private sentSinceTick = true;
   private quietMs = 0;
+  private heartbeatSequence = 0;
+  private heartbeatSentAt = 0;
+  /** When the frame now partially received began (undefined between frames). */
+  private frameStartedAt?: number;
+  private framesSeen = 0;
   private goodbyeReceived = false;
   private closeKind: CloseKind = 'failure';
   private closeReason?: string;
@@ -96,6 +129,7 @@ export class Connection {
     private readonly handler: ConnectionHandler,
   ) {
     this.decoder = new FrameDecoder(HANDSHAKE_MAX_FRAME_SIZE, this.onFrame);
+    this.lastReceivedAt = settings.scheduler.now();
     socket.on('data', this.onData);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
@@ -125,17 +159,30 @@ export class Connection {
   /** Writes bytes; false means the socket's buffer is full and `drained` will follow. */
   write(bytes: Buffer): boolean {
     if (this.stage === Stage.Closed) return true;
-    this.sentSinceTick = true;
     this.bytesSent += bytes.length;
     return this.socket.write(bytes);
   }
 
+  /** Bytes allocated for the frame being received (bounded by what arrived, not by what was announced). */
+  get bufferedBytes(): number {
+    return this.decoder.bufferedCapacity;
+  }
+
   /**
-   * Called every heartbeat interval: sends a heartbeat if nothing else was sent, and closes
-   * the connection when nothing was received for the idle timeout (a half-open socket).
+   * Called every heartbeat interval: sends a numbered heartbeat (answered at once by the peer,
+   * which gives the round trip), closes the connection when nothing was received for the idle
+   * timeout (a half-open socket) or when a started frame is overdue (a trickling peer).
    */
   tick(intervalMs: number): void {
     if (this.stage !== Stage.Open) return;
+    const frameStartedAt = this.frameStartedAt;
+    if (frameStartedAt !== undefined) {
+      const elapsed = this.settings.scheduler.now() - frameStartedAt;
+      if (elapsed > this.settings.frameTimeoutMs) {
+        this.fail(new FrameTimeoutError(this.remote, elapsed, this.decoder.pendingBytes, this.settings.frameTimeoutMs).message);
+        return;
+      }
+    }
     if (this.receivedSinceTick) {
       this.receivedSinceTick = false;
       this.quietMs = 0;
@@ -146,8 +193,20 @@ export class Connection {
         return;
       }
     }
-    if (!this.sentSinceTick) this.write(HEARTBEAT);
-    this.sentSinceTick = false;
+    // Sent whatever else is queued: the round trip must measure the path, not wait for silence.
+    this.heartbeatSequence = (this.heartbeatSequence + 1) >>> 0;
+    this.heartbeatSentAt = this.settings.scheduler.now();
+    this.write(heartbeatFrame(FrameKind.Heartbeat, this.heartbeatSequence));
+  }
+
+  /**
+   * Closes a pending inbound connection to make room for others. A peer that already sent its
+   * Hello is told the node is busy, so it retries soon instead of backing off as from a failure.
+   */
+  evict(reason: string): void {
+    if (this.stage === Stage.Closed) return;
+    const greeted = this.direction === 'inbound' && this.stage === Stage.Authenticating;
+    this.finish('busy', reason, false, greeted ? encodeBusyReject(reason) : undefined);
   }
 
   /** Closes after telling the peer we are leaving, so it does not log a failure. */
@@ -172,11 +231,19 @@ export class Connection {
   private readonly onData = (chunk: Buffer): void => {
     this.receivedSinceTick = true;
     this.bytesReceived += chunk.length;
+    const now = this.settings.scheduler.now();
+    this.lastReceivedAt = now;
+    const decoder = this.decoder;
     try {
-      this.decoder.push(chunk);
+      decoder.push(chunk);
     } catch (error) {
       this.fail(describe(error));
+      return;
     }
+    // A partial frame left by this chunk began in it if a frame completed meanwhile (or none was pending).
+    if (decoder.pendingBytes === 0) this.frameStartedAt = undefined;
+    else if (this.frameStartedAt === undefined || decoder.framesDecoded !== this.framesSeen) this.frameStartedAt = now;
+    this.framesSeen = decoder.framesDecoded;
   };
 
   private readonly onError = (error: Error): void => {
@@ -248,16 +315,25 @@ export class Connection {
   private readonly onFrame = (kind: number, buffer: Buffer, start: number, end: number, owned: boolean): void => {
     if (this.stage === Stage.Open) {
       if (kind === FrameKind.Message) this.handler.message(this, buffer, start, end, owned);
-      else if (kind === FrameKind.Heartbeat) return;
-      else if (kind === FrameKind.Goodbye) {
+      else if (kind === FrameKind.Heartbeat) {
+        // Answered here, in the read path and straight to the socket: never behind queued messages.
+        if (end - start === 4) this.write(heartbeatFrame(FrameKind.HeartbeatAck, buffer.readUInt32BE(start)));
+      } else if (kind === FrameKind.HeartbeatAck) {
+        if (end - start === 4 && buffer.readUInt32BE(start) === this.heartbeatSequence && this.heartbeatSentAt > 0) {
+          this.lastHeartbeatRttMs = this.settings.scheduler.now() - this.heartbeatSentAt;
+          this.heartbeatSentAt = 0;
+          this.heartbeatAcks++;
+        }
+      } else if (kind === FrameKind.Goodbye) {
         this.goodbyeReceived = true;
         this.finish('normal', 'peer is shutting down', true);
       } else throw new MalformedFrameError(`unexpected frame kind ${kind} on an open connection`);
       return;
     }
     if (kind === FrameKind.Reject) {
-      const reason = decodeReject(buffer, start, end);
-      this.fail(new HandshakeRejectedError(reason, this.remote).message, 'refused');
+      const fields = decodeHelloFields(buffer, start, end, 'Reject');
+      const reason = typeof fields.reason === 'string' ? printable(fields.reason, 1000) : 'no reason given';
+      this.fail(new HandshakeRejectedError(reason, this.remote).message, fields.busy === true ? 'busy' : 'refused');
       return;
     }
     if (this.direction === 'inbound') this.onInboundHandshake(kind, buffer, start, end);
@@ -281,6 +357,8 @@ export class Connection {
         return;
       }
       this.hello = hello;
+      this.handler.greeted?.(this);
+      if (this.isClosed) return;
       const proof = secret ? computeProof(secret, 'accepting', hello, { node: self, nonce: this.nonce }) : undefined;
       // The stage moves before sending: a fast transport may deliver the answer within the write.
       this.stage = Stage.Authenticating;

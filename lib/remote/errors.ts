@@ -70,3 +70,18 @@ export class SerializableNameConflictError extends RemoteError {
 
 /** A node was started with options that cannot work; the message names the option. */
 export class RemoteConfigurationError extends RemoteError {}
+
+/** A frame began arriving but did not complete within `frameTimeoutMs` (a trickling or stalled peer); the connection is closed. */
+export class FrameTimeoutError extends RemoteError {
+  constructor(
+    readonly remote: string,
+    readonly elapsedMs: number,
+    readonly receivedBytes: number,
+    readonly frameTimeoutMs: number,
+  ) {
+    super(
+      `A frame from ${remote} started ${Math.round(elapsedMs)} ms ago is still incomplete (${receivedBytes} bytes so far; ` +
+        `frameTimeoutMs ${frameTimeoutMs}): the peer is stalling, or the link is slower than maxFrameSize / frameTimeoutMs (raise frameTimeoutMs then)`,
+    );
+  }
+}

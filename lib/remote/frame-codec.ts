@@ -1,8 +1,9 @@
 /**
  * The wire format: a stream of length-prefixed frames, `length:u32be kind:u8 body`, where
  * `length` counts the kind byte and the body. The decoder is incremental and checks the
- * announced length against the limit as soon as the 4 header bytes arrive, so a hostile
- * peer can never make a node buffer more than one maximum-size frame per connection.
+ * announced length against the limit as soon as the 4 header bytes arrive, and the buffer of
+ * a partial frame grows with the bytes that actually arrived: announcing a large frame costs
+ * a hostile peer as many bytes as it makes the node hold.
  */
 import { FrameTooLargeError, MalformedFrameError } from './errors.js';
 
@@ -20,10 +21,15 @@ export const FrameKind = {
   Reject: 5,
   /** An actor message: recipient path and uid, then the payload. */
   Message: 16,
-  /** Sent when a connection has been quiet for a heartbeat interval, so idle peers stay distinguishable from dead ones. */
+  /**
+   * Sent every heartbeat interval, so idle peers stay distinguishable from dead ones. The body
+   * is a u32be sequence number (older nodes sent none), which the receiver echoes at once.
+   */
   Heartbeat: 17,
   /** The sender is shutting down; the close that follows is not an error. */
   Goodbye: 18,
+  /** Answer to a Heartbeat carrying a sequence: the same sequence, so the sender measures the round trip. */
+  HeartbeatAck: 19,
 } as const;
 
 export type FrameKindValue = (typeof FrameKind)[keyof typeof FrameKind];
@@ -65,13 +71,20 @@ export type FrameHandler = (kind: number, buffer: Buffer, start: number, end: nu
 
 const EMPTY = new Uint8Array(0);
 
+/** First allocation for a frame body that did not arrive whole: larger bodies double as they fill. */
+const INITIAL_BODY_BYTES = 16 * 1024;
+
 export class FrameDecoder {
   /** Frames above this size are refused; can be raised once the peer is authenticated. */
   maxFrameSize: number;
   private readonly header = Buffer.alloc(4);
   private headerFill = 0;
+  /** The partial frame (kind byte and body) so far; its capacity grows towards `bodyLength`. */
   private body?: Buffer;
+  private bodyLength = 0;
   private bodyFill = 0;
+  /** Complete frames delivered so far (lets the connection tell a new partial frame from an old one). */
+  framesDecoded = 0;
   private stopped = false;
   /** Chunks pushed from inside a handler (a synchronous transport answering at once) wait their turn. */
   private pushing = false;
@@ -87,6 +100,11 @@ export class FrameDecoder {
   /** Bytes received of a frame that has not completed yet (non-zero at close means a truncated stream). */
   get pendingBytes(): number {
     return this.headerFill + (this.body ? 4 + this.bodyFill : 0);
+  }
+
+  /** Bytes allocated for the partial frame: what a peer that stops mid-frame makes this node hold. */
+  get bufferedCapacity(): number {
+    return this.body?.length ?? 0;
   }
 
   /** Ignores everything after the current frame; called when the connection closes from inside a handler. */
@@ -117,14 +135,15 @@ export class FrameDecoder {
     const n = chunk.length;
     let offset = 0;
     while (offset < n && !this.stopped) {
-      const body = this.body;
-      if (body !== undefined) {
-        const take = Math.min(n - offset, body.length - this.bodyFill);
+      if (this.body !== undefined) {
+        const take = Math.min(n - offset, this.bodyLength - this.bodyFill);
+        const body = this.reserve(this.bodyFill + take);
         chunk.copy(body, this.bodyFill, offset, offset + take);
         this.bodyFill += take;
         offset += take;
-        if (this.bodyFill === body.length) {
+        if (this.bodyFill === this.bodyLength) {
           this.body = undefined;
+          this.framesDecoded++;
           this.onFrame(body[0], body, 1, body.length, true);
         }
         continue;
@@ -136,17 +155,18 @@ export class FrameDecoder {
         offset += take;
         if (this.headerFill < 4) return;
         this.headerFill = 0;
-        this.startBody(this.checkLength(this.header.readUInt32BE(0)));
+        this.startBody(this.checkLength(this.header.readUInt32BE(0)), n - offset);
         continue;
       }
       const length = this.checkLength(chunk.readUInt32BE(offset));
       if (n - offset - 4 >= length) {
         const start = offset + 4;
         offset = start + length;
+        this.framesDecoded++;
         this.onFrame(chunk[start], chunk, start + 1, offset, false);
       } else {
         offset += 4;
-        this.startBody(length);
+        this.startBody(length, n - offset);
       }
     }
   }
@@ -157,8 +177,20 @@ export class FrameDecoder {
     return length;
   }
 
-  private startBody(length: number): void {
-    this.body = Buffer.allocUnsafe(length);
+  /** `available` bytes of the body are in the current chunk: allocate for those, not for the announced length. */
+  private startBody(length: number, available: number): void {
+    this.bodyLength = length;
+    this.body = Buffer.allocUnsafe(Math.min(length, Math.max(INITIAL_BODY_BYTES, available)));
     this.bodyFill = 0;
+  }
+
+  /** The body buffer with room for `needed` bytes; doubling keeps the copying linear in the frame size. */
+  private reserve(needed: number): Buffer {
+    const body = this.body!;
+    if (needed <= body.length) return body;
+    const grown = Buffer.allocUnsafe(Math.min(this.bodyLength, Math.max(needed, body.length * 2)));
+    body.copy(grown, 0, 0, this.bodyFill);
+    this.body = grown;
+    return grown;
   }
 }

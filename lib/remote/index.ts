@@ -25,6 +25,7 @@ export { PROTOCOL_VERSION } from './handshake.js';
 export {
   RemoteError,
   FrameTooLargeError,
+  FrameTimeoutError,
   MalformedFrameError,
   HandshakeRejectedError,
   HandshakeTimeoutError,

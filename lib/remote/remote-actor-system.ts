@@ -23,6 +23,8 @@ export interface BoundNode {
   readonly listener: TransportListener;
   /** Where accepted sockets go; refuses them until the system is constructed. */
   accept: (socket: Duplex, remote: string) => void;
+  /** Where the transport reports connections it could not accept. */
+  dropped: (reason: string) => void;
 }
 
 export class RemoteActorSystem extends ActorSystem {
@@ -57,8 +59,13 @@ export class RemoteActorSystem extends ActorSystem {
   protected static async bindNode(options: RemoteActorSystemOptions): Promise<BoundNode> {
     const settings = resolveRemoteOptions(options);
     const transport = options.transport ?? new TcpTransport();
-    const bound: { accept: BoundNode['accept'] } = { accept: socket => socket.destroy() };
-    const listener = await transport.listen(settings.bindHost, settings.port, (socket, remote) => bound.accept(socket, remote));
+    const bound: Pick<BoundNode, 'accept' | 'dropped'> = { accept: socket => socket.destroy(), dropped: () => {} };
+    const listener = await transport.listen(
+      settings.bindHost,
+      settings.port,
+      (socket, remote) => bound.accept(socket, remote),
+      reason => bound.dropped(reason),
+    );
     const identity = new NodeIdentity(settings.name, settings.host, listener.port, newIncarnationUid());
     return Object.assign(bound, { identity, settings, transport, listener });
   }
@@ -102,6 +109,7 @@ export class RemoteActorSystem extends ActorSystem {
           maxFrameSize: s.maxFrameSize,
           handshakeTimeoutMs: s.handshakeTimeoutMs,
           idleTimeoutMs: s.idleTimeoutMs,
+          frameTimeoutMs: s.frameTimeoutMs,
           scheduler: this.scheduler,
         },
         transport: bound.transport,
@@ -113,11 +121,13 @@ export class RemoteActorSystem extends ActorSystem {
         heartbeatIntervalMs: s.heartbeatIntervalMs,
         shutdownTimeoutMs: s.shutdownTimeoutMs,
         refCacheSize: 10_000,
+        admission: { maxPendingHandshakes: s.maxPendingHandshakes, maxPendingPerAddress: s.maxPendingPerAddress, maxInboundPerPeer: s.maxInboundPerPeer },
       },
       listener,
       this.loggerFor(`Remoting(${bound.identity.hostPort})`),
     );
     bound.accept = (socket, remote) => this.remoting.accept(socket, remote);
+    bound.dropped = reason => this.remoting.acceptDropped(reason);
     this.log.log(`Listening on ${bound.identity.hostPort} as ${bound.identity}${s.secret ? ' (secret required)' : ''}`);
   }
 

@@ -21,8 +21,37 @@ export interface RemoteActorSystemOptions extends ActorSystemOptions {
   secret?: string | Uint8Array;
   /** Largest frame (one serialized message) accepted and sent. Default 4 MiB. */
   maxFrameSize?: number;
-  /** A connection must complete its handshake within this time. Default 5000. */
+  /**
+   * A connection must complete its handshake within this time. Default 2000: the handshake is
+   * two round trips (under a second even between continents), and every inbound socket that
+   * has not finished it holds one of the few `maxPendingHandshakes` slots for as long as this.
+   */
   handshakeTimeoutMs?: number;
+  /**
+   * Inbound sockets allowed to be in the handshake at once, across all addresses. Beyond it
+   * the oldest is closed, those that have not sent a valid Hello first; authenticated
+   * connections never count. Default 64.
+   */
+  maxPendingHandshakes?: number;
+  /**
+   * Inbound sockets from one IP address allowed in the handshake at once; beyond it that
+   * address's oldest pending socket is closed (never the newcomer: peers behind one NAT, or
+   * on one host, share an address with whoever floods it). Default 32, and at most
+   * `maxPendingHandshakes`.
+   */
+  maxPendingPerAddress?: number;
+  /**
+   * Authenticated inbound connections one peer node (host:port) may hold; a new one beyond it
+   * closes that peer's oldest, so a reconnecting peer is never locked out by its own half-open
+   * predecessor. Default 3.
+   */
+  maxInboundPerPeer?: number;
+  /**
+   * A frame whose first bytes arrived must be complete within this time, else the connection
+   * closes (a peer trickling a large frame to hold its buffer). Checked every heartbeat
+   * interval. Default 10000.
+   */
+  frameTimeoutMs?: number;
   /** Giving up on a TCP connect after this time. Default 5000. */
   connectTimeoutMs?: number;
   /** A quiet connection sends a heartbeat this often. Default 1000. */
@@ -59,6 +88,10 @@ export interface ResolvedRemoteOptions {
   readonly secret?: Uint8Array;
   readonly maxFrameSize: number;
   readonly handshakeTimeoutMs: number;
+  readonly maxPendingHandshakes: number;
+  readonly maxPendingPerAddress: number;
+  readonly maxInboundPerPeer: number;
+  readonly frameTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   readonly idleTimeoutMs: number;
@@ -106,6 +139,12 @@ export function resolveRemoteOptions(options: RemoteActorSystemOptions): Resolve
   if (maxFrameSize < HANDSHAKE_MAX_FRAME_SIZE || maxFrameSize > 0x7fffffff) {
     throw new RemoteConfigurationError(`maxFrameSize must be between ${HANDSHAKE_MAX_FRAME_SIZE} and ${0x7fffffff} bytes`);
   }
+  const maxPendingHandshakes = count('maxPendingHandshakes', options.maxPendingHandshakes, 64);
+  const maxPendingPerAddress = count('maxPendingPerAddress', options.maxPendingPerAddress, 32);
+  const frameTimeoutMs = positive('frameTimeoutMs', options.frameTimeoutMs, 10_000);
+  if (frameTimeoutMs < heartbeatIntervalMs) {
+    throw new RemoteConfigurationError(`frameTimeoutMs (${frameTimeoutMs}) must be at least heartbeatIntervalMs (${heartbeatIntervalMs}), which is how often it is checked`);
+  }
   return {
     name,
     host,
@@ -113,7 +152,11 @@ export function resolveRemoteOptions(options: RemoteActorSystemOptions): Resolve
     bindHost,
     secret,
     maxFrameSize,
-    handshakeTimeoutMs: positive('handshakeTimeoutMs', options.handshakeTimeoutMs, 5000),
+    handshakeTimeoutMs: positive('handshakeTimeoutMs', options.handshakeTimeoutMs, 2000),
+    maxPendingHandshakes,
+    maxPendingPerAddress: Math.min(maxPendingPerAddress, maxPendingHandshakes),
+    maxInboundPerPeer: count('maxInboundPerPeer', options.maxInboundPerPeer, 3),
+    frameTimeoutMs,
     connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs, 5000),
     heartbeatIntervalMs,
     idleTimeoutMs,
@@ -123,6 +166,12 @@ export function resolveRemoteOptions(options: RemoteActorSystemOptions): Resolve
     outboundQueueBytes: positive('outboundQueueBytes', options.outboundQueueBytes, 64 * 1024 * 1024),
     shutdownTimeoutMs: positive('shutdownTimeoutMs', options.shutdownTimeoutMs, 2000),
   };
+}
+
+function count(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) throw new RemoteConfigurationError(`${name} must be a whole number of at least 1, got ${String(value)}`);
+  return value;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {

@@ -9,6 +9,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { describeValue, printable, type ActorAddress, type ActorLogger, type Cancellable, type InternalActorRef, type Scheduler } from '../actor/index.js';
+import { Admission, type AdmissionSettings, type AdmissionStats } from './admission.js';
 import { Association, type AssociationEvents, type AssociationSettings } from './association.js';
 import { Connection, type CloseKind, type ConnectionDirection, type ConnectionHandler } from './connection.js';
 import { FRAME_HEADER_BYTES } from './frame-codec.js';
@@ -22,6 +23,7 @@ export interface RemotingSettings extends AssociationSettings {
   readonly shutdownTimeoutMs: number;
   /** Remote refs kept for reuse (refs to `/temp` ask replies are never kept). */
   readonly refCacheSize: number;
+  readonly admission: AdmissionSettings;
 }
 
 /** What remoting needs from its system. */
@@ -68,6 +70,15 @@ export interface RemoteStats {
   readonly peers: readonly PeerStats[];
 }
 
+export interface InboundHealth {
+  readonly peer: NodeIdentity;
+  /** `ip:port` of the socket. */
+  readonly remote: string;
+  readonly lastReceivedAt: number;
+  readonly lastHeartbeatRttMs?: number;
+  readonly heartbeatAcks: number;
+}
+
 export class Remoting implements RemoteSender, AssociationEvents {
   private readonly associations = new Map<string, Association>();
   private readonly inbound = new Set<Connection>();
@@ -76,6 +87,7 @@ export class Remoting implements RemoteSender, AssociationEvents {
   /** Peers whose connection failures were already logged as warnings (until they connect again). */
   private readonly quietFailures = new Set<string>();
   private readonly inboundHandler: ConnectionHandler;
+  private readonly admission: Admission;
   private tickTimer?: Cancellable;
   private stopping = false;
   private received = 0;
@@ -92,15 +104,34 @@ export class Remoting implements RemoteSender, AssociationEvents {
     private readonly log: ActorLogger,
   ) {
     const self = this;
+    this.admission = new Admission(settings.admission, host.scheduler, log, peer => {
+      // Our outbound side may still hold a socket to the incarnation that just proved it is gone.
+      const association = this.associations.get(peer.hostPort);
+      if (association?.isConnected && association.peer && association.peer.uid !== peer.uid) {
+        association.disconnect(`${peer.hostPort} restarted (now uid ${peer.uid}, connected to uid ${association.peer.uid}): reconnecting`);
+      }
+    });
     this.inboundHandler = {
       established(connection) {
-        self.events.peerConnected(connection.peer!, 'inbound');
+        self.admission.authenticated(connection);
+        if (!connection.isClosed) self.events.peerConnected(connection.peer!, 'inbound');
       },
       message(connection, buffer, start, end, owned) {
         self.message(connection, buffer, start, end, owned);
       },
+      greeted(connection) {
+        self.admission.greeted(connection);
+      },
       closed(connection, kind, reason) {
         self.inbound.delete(connection);
+        self.admission.closed(connection);
+        // Evictions are counted and summarised by the admission; one line per socket would let a flood fill the log.
+        if (kind === 'busy') return;
+        if (!connection.peer && kind !== 'normal') {
+          self.admission.handshakeFailed(`Connection from ${connection.remote} closed: ${reason}`);
+          self.events.handshakeFailed(connection.remote, 'inbound', reason);
+          return;
+        }
         self.connectionClosed(connection, kind, reason);
       },
       drained() {},
@@ -116,7 +147,30 @@ export class Remoting implements RemoteSender, AssociationEvents {
     }
     const connection = new Connection(socket, 'inbound', remote, this.settings.connection, this.inboundHandler);
     this.inbound.add(connection);
+    this.admission.admit(connection, remote);
     connection.start();
+  }
+
+  /** The transport could not accept a connection (counted, and logged at most once per 10 s). */
+  acceptDropped(reason: string): void {
+    this.admission.dropped(reason);
+  }
+
+  /**
+   * Liveness of each authenticated inbound connection, for a failure detector: when its last
+   * bytes arrived (`scheduler.now()`) and the round trip of its last answered heartbeat.
+   */
+  inboundHealth(): InboundHealth[] {
+    const health: InboundHealth[] = [];
+    for (const c of this.inbound) {
+      if (c.peer && c.isOpen) health.push({ peer: c.peer, remote: c.remote, lastReceivedAt: c.lastReceivedAt, lastHeartbeatRttMs: c.lastHeartbeatRttMs, heartbeatAcks: c.heartbeatAcks });
+    }
+    return health;
+  }
+
+  /** Pending handshakes and what the admission limits closed or dropped; see AdmissionStats. */
+  admissionStats(): AdmissionStats {
+    return this.admission.stats();
   }
 
   /** The ref for an actor on another node, reused per address (except ask replies, which are one-off). */
@@ -311,6 +365,7 @@ export class Remoting implements RemoteSender, AssociationEvents {
     this.tickTimer = this.host.scheduler.schedule(interval, () => {
       if (this.stopping) return;
       for (const connection of this.inbound) connection.tick(interval);
+      this.admission.tick();
       for (const association of this.associations.values()) association.tick(interval);
       this.scheduleTick();
     });

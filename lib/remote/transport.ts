@@ -15,33 +15,42 @@ export interface TransportListener {
 }
 
 export interface Transport {
-  /** Starts accepting connections; `remote` names the other end for logs (`ip:port`). */
-  listen(host: string, port: number, onConnection: (socket: Duplex, remote: string) => void): Promise<TransportListener>;
+  /**
+   * Starts accepting connections; `remote` names the other end for logs (`ip:port`).
+   * `onDropped` hears of every connection the transport could not accept (a limit, EMFILE).
+   */
+  listen(host: string, port: number, onConnection: (socket: Duplex, remote: string) => void, onDropped?: (reason: string) => void): Promise<TransportListener>;
   /** Opens a connection, rejecting after `timeoutMs`. */
   connect(host: string, port: number, timeoutMs: number): Promise<Duplex>;
 }
 
 export interface TcpTransportOptions {
-  /** Inbound connections beyond this many are refused by the kernel side of Node. Default 1024. */
+  /**
+   * A hard ceiling on open inbound sockets, authenticated or not; connections beyond it are
+   * closed on accept (and counted as dropped). Default: none. Remoting bounds sockets that have
+   * not authenticated by itself (`maxPendingHandshakes`), so a ceiling here only makes sense
+   * far above the expected peer count: a flood of silent sockets would otherwise lock every peer out.
+   */
   maxConnections?: number;
 }
 
 export class TcpTransport implements Transport {
   constructor(private readonly options: TcpTransportOptions = {}) {}
 
-  listen(host: string, port: number, onConnection: (socket: Duplex, remote: string) => void): Promise<TransportListener> {
+  listen(host: string, port: number, onConnection: (socket: Duplex, remote: string) => void, onDropped?: (reason: string) => void): Promise<TransportListener> {
     return new Promise((resolve, reject) => {
       // Writes are batched per event-loop turn above this layer, so Nagle would only add latency.
       const server = net.createServer({ noDelay: true }, socket => {
         onConnection(socket, `${socket.remoteAddress}:${socket.remotePort}`);
       });
-      server.maxConnections = this.options.maxConnections ?? 1024;
+      if (this.options.maxConnections !== undefined) server.maxConnections = this.options.maxConnections;
+      server.on('drop', () => onDropped?.(`over the transport's maxConnections (${this.options.maxConnections})`));
       const onError = (error: Error) => reject(new Error(`Could not listen on ${host}:${port}: ${error.message}`));
       server.once('error', onError);
       server.listen(port, host, () => {
         server.off('error', onError);
-        // Errors after listening (e.g. EMFILE on accept) must not crash the process.
-        server.on('error', () => {});
+        // Errors after listening (e.g. EMFILE on accept) must not crash the process; the server keeps listening.
+        server.on('error', (error: NodeJS.ErrnoException) => onDropped?.(`accept failed: ${error.code ?? error.message}`));
         const address = server.address() as net.AddressInfo;
         resolve({
           host,

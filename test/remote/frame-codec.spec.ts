@@ -62,4 +62,49 @@ describe('FrameDecoder', () => {
     decoder.push(Buffer.concat([encodeFrame(1), encodeFrame(2), encodeFrame(3)]));
     expect(seen).toEqual([1]);
   });
+
+  it('allocates for the bytes that arrived, not for the announced length', () => {
+    const received: { kind: number; body: Buffer; owned: boolean }[] = [];
+    const decoder = new FrameDecoder(4 * 1024 * 1024, (kind, buffer, start, end, owned) => {
+      received.push({ kind, body: Buffer.from(buffer.subarray(start, end)), owned });
+    });
+    const body = Buffer.alloc(4 * 1024 * 1024 - 1);
+    for (let i = 0; i < body.length; i += 4093) body[i] = i % 251;
+    const frame = encodeFrame(16, body);
+    // A 4 MiB frame announced, 10 bytes of it sent: the node holds kilobytes, not megabytes.
+    decoder.push(frame.subarray(0, 4 + 10));
+    expect(decoder.bufferedCapacity).toBeLessThanOrEqual(16 * 1024);
+    // The rest in 64 KiB chunks: the buffer grows with it and the frame arrives intact.
+    let offset = 14;
+    while (offset < frame.length) {
+      decoder.push(frame.subarray(offset, offset + 64 * 1024));
+      offset += 64 * 1024;
+      if (offset < frame.length) expect(decoder.bufferedCapacity).toBeLessThanOrEqual(2 * (offset - 4));
+    }
+    expect(received).toHaveLength(1);
+    expect(received[0].kind).toBe(16);
+    expect(received[0].owned).toBe(true);
+    expect(received[0].body.equals(body)).toBe(true);
+    expect(decoder.bufferedCapacity).toBe(0);
+    expect(decoder.framesDecoded).toBe(1);
+  });
+
+  it('decodes grown bodies however the stream is cut (property)', () => {
+    const frame = fc.record({ kind: fc.integer({ min: 0, max: 255 }), body: fc.uint8Array({ minLength: 16 * 1024, maxLength: 70 * 1024 }) });
+    fc.assert(
+      fc.property(fc.array(frame, { minLength: 1, maxLength: 3 }), fc.array(fc.integer({ min: 1, max: 40_000 }), { minLength: 1 }), (input, cuts) => {
+        const stream = Buffer.concat(input.map(f => encodeFrame(f.kind, f.body)));
+        const frames: { kind: number; body: Buffer }[] = [];
+        const decoder = new FrameDecoder(1024 * 1024, (kind, buffer, start, end) => frames.push({ kind, body: Buffer.from(buffer.subarray(start, end)) }));
+        for (let i = 0, offset = 0; offset < stream.length; i++) {
+          const size = cuts[i % cuts.length];
+          decoder.push(stream.subarray(offset, offset + size));
+          offset += size;
+        }
+        expect(frames.map(f => f.kind)).toEqual(input.map(f => f.kind));
+        frames.forEach((f, i) => expect(f.body.equals(Buffer.from(input[i].body))).toBe(true));
+      }),
+      { numRuns: 50 },
+    );
+  });
 });
