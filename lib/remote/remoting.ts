@@ -8,7 +8,7 @@
  * one ordered path per direction. Both directions carry heartbeats and handshake frames.
  */
 import type { Duplex } from 'node:stream';
-import { describeValue, type ActorAddress, type ActorLogger, type Cancellable, type InternalActorRef, type Scheduler } from '../actor/index.js';
+import { describeValue, printable, type ActorAddress, type ActorLogger, type Cancellable, type InternalActorRef, type Scheduler } from '../actor/index.js';
 import { Association, type AssociationEvents, type AssociationSettings } from './association.js';
 import { Connection, type CloseKind, type ConnectionDirection, type ConnectionHandler } from './connection.js';
 import { FRAME_HEADER_BYTES } from './frame-codec.js';
@@ -117,13 +117,16 @@ export class Remoting implements RemoteSender, AssociationEvents {
     connection.start();
   }
 
-  /** The ref for an actor on another node, reused per address (except ask replies, which are one-off). */
-  remoteRef<T>(address: ActorAddress): RemoteActorRef<T> {
-    if (address.path.startsWith('/temp/')) return new RemoteActorRef<T>(address, this);
-    const key = address.toString();
+  /**
+   * The ref for an actor on another node, of incarnation `nodeUid` of that node (0: any),
+   * reused per address and incarnation (except ask replies, which are one-off).
+   */
+  remoteRef<T>(address: ActorAddress, nodeUid = 0): RemoteActorRef<T> {
+    if (address.path.startsWith('/temp/')) return new RemoteActorRef<T>(address, this, nodeUid);
+    const key = nodeUid === 0 ? address.toString() : `${address.toString()}~${nodeUid}`;
     const cached = this.refCache.get(key);
     if (cached) return cached as RemoteActorRef<T>;
-    const ref = new RemoteActorRef<T>(address, this);
+    const ref = new RemoteActorRef<T>(address, this, nodeUid);
     if (this.refCache.size >= this.settings.refCacheSize) {
       // Oldest first: Map iteration order is insertion order.
       this.refCache.delete(this.refCache.keys().next().value as string);
@@ -155,7 +158,7 @@ export class Remoting implements RemoteSender, AssociationEvents {
     const address = ref.address;
     let frame: Buffer;
     try {
-      frame = this.serialization.encodeMessage(address.path, address.uid, message);
+      frame = this.serialization.encodeMessage(address.path, address.uid, ref.nodeUid, message);
     } catch (error) {
       this.serializationFailures++;
       const reason = error instanceof Error ? error.message : String(error);
@@ -260,12 +263,21 @@ export class Remoting implements RemoteSender, AssociationEvents {
 
   /** Delivers one incoming actor message to a local actor, or to this node's dead letters. */
   message(connection: Connection, buffer: Buffer, start: number, end: number, owned: boolean): void {
-    const decoded = this.serialization.decodeMessage(buffer, start, end, connection.peerLocation!, owned);
+    const decoded = this.serialization.decodeMessage(buffer, start, end, connection.peer!, owned);
     this.received++;
     this.receivedBytes += end - start + FRAME_HEADER_BYTES;
-    const { path, uid } = decoded;
+    const { path, uid, nodeUid } = decoded;
     if (decoded.problem !== undefined) {
       this.host.deadLetter(decoded.payload, this.localAddress(path, uid), decoded.problem);
+      return;
+    }
+    const self = this.host.identity.uid;
+    if (nodeUid !== 0 && nodeUid !== self) {
+      this.host.deadLetter(
+        decoded.payload,
+        this.localAddress(path, uid),
+        `addressed to incarnation ${nodeUid} of this node, which is no longer running (this is incarnation ${self})`,
+      );
       return;
     }
     const target = this.host.resolveLocal<unknown>(path, uid === 0 ? undefined : uid);
@@ -277,7 +289,7 @@ export class Remoting implements RemoteSender, AssociationEvents {
       target.tell(decoded.payload);
     } catch (error) {
       // A local delivery problem is not the peer's fault: never close the connection for it.
-      this.log.error(`Delivering a remote message to ${path} failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.error(`Delivering a remote message to ${printable(path, 200)} failed: ${describeValue(error)}`);
     }
   }
 
