@@ -1,7 +1,8 @@
-import { Packr } from 'msgpackr';
+import { Packr, Unpackr, addExtension } from 'msgpackr';
 import {
   ActorAddress,
   Behaviors,
+  DeadLetter,
   Find,
   Listing,
   Register,
@@ -14,7 +15,10 @@ import {
   type ActorRef,
 } from '../../lib/index.js';
 import { RemoteActorRef } from '../../lib/remote/remote-actor-ref.js';
-import { startNode, terminateAll, type TestNode } from './support/nodes.js';
+import { encodeFrame } from '../../lib/remote/frame-codec.js';
+import { eventually } from '../support/eventually.js';
+import { messageBody, record } from './support/hostile-frames.js';
+import { FrameKind, rawHandshake, startNode, terminateAll, type TestNode } from './support/nodes.js';
 
 @Serializable('test.Point')
 class Point {
@@ -256,5 +260,118 @@ describe('Serialization', () => {
       expect(address).toBeInstanceOf(ActorAddress);
       expect(String(address)).toBe(ref.address.toString());
     });
+  });
+});
+
+describe('The host application\'s msgpackr', () => {
+  let a: TestNode;
+  let b: TestNode;
+  beforeAll(async () => {
+    a = await startNode();
+    b = await startNode();
+  });
+  afterAll(() => terminateAll(a, b));
+
+  it('round-trips its own extensions 0x41 and 0x43 while remoting runs in the same process', async () => {
+    class AppMoney {
+      constructor(readonly cents: number) {}
+    }
+    class AppTag {
+      constructor(readonly label: string) {}
+    }
+    addExtension({ Class: AppMoney, type: 0x41, write: (m: AppMoney) => m.cents, read: (c: number) => new AppMoney(c) });
+    addExtension({ Class: AppTag, type: 0x43, write: (t: AppTag) => t.label, read: (l: string) => new AppTag(l) });
+    const value = { price: new AppMoney(1250), tags: [new AppTag('new')] };
+    const appPackr = new Packr({ useRecords: true });
+    const back = new Unpackr({ useRecords: true }).unpack(appPackr.pack(value)) as typeof value;
+    expect(back.price).toBeInstanceOf(AppMoney);
+    expect(back.price.cents).toBe(1250);
+    expect(back.tags[0]).toEqual(new AppTag('new'));
+    // An actor ref packed by the app is plain data to the app, never the library's ref extension.
+    const ref = a.system.spawn(Behaviors.ignore as never, 'app-msgpack') as ActorRef<never>;
+    // The app's 0x41 bytes reach the library only when handed to it, and are then refused as a malformed ref.
+    expect(() => a.system.serialization.deserialize(appPackr.pack(new AppMoney(1)))).toThrow(/an actor ref must be/);
+    expect(a.system.serialization.deserialize(a.system.serialization.serialize({ ref }))).toEqual({ ref });
+
+    // And remoting still works with the app's extensions installed.
+    const received: unknown[] = [];
+    b.system.spawn(Behaviors.receiveMessage<unknown>(m => void received.push(m)), 'app-msgpack-sink');
+    a.system.remoteRef<unknown>(`${b.system.host}:${b.system.port}`, '/user/app-msgpack-sink').tell(new Point(3, 4));
+    await eventually(() => expect(received).toEqual([new Point(3, 4)]));
+  });
+});
+
+describe('Reserved keys and incarnations on the wire', () => {
+  let a: TestNode;
+  let b: TestNode;
+  beforeAll(async () => {
+    a = await startNode();
+    b = await startNode();
+  });
+  afterAll(() => terminateAll(a, b));
+
+  it('refuses to send a plain object or class field named constructor, __proto__ or prototype, naming the key', () => {
+    const s = a.system.serialization;
+    expect(() => s.encodeMessage('/user/x', 0, 0, { nested: [{ constructor: 1 }] })).toThrow(/plain object is named "constructor"/);
+    expect(() => s.encodeMessage('/user/x', 0, 0, JSON.parse('{"__proto__": 1}'))).toThrow(/named "__proto__"/);
+    expect(() => s.encodeMessage('/user/x', 0, 0, { prototype: 1 })).toThrow(/named "prototype"/);
+    const withField = Object.assign(new Point(1, 2), { prototype: 3 });
+    expect(() => s.encodeMessage('/user/x', 0, 0, withField)).toThrow(/a field of test.Point is named "prototype"/);
+    expect(() => s.encodeMessage('/user/x', 0, 0, new Map([['constructor', 1]]))).not.toThrow();
+  });
+
+  it('dead-letters a received reserved key with the reason, keeping the connection', async () => {
+    const letters: DeadLetter[] = [];
+    b.system.eventStream.subscribe(DeadLetter, e => letters.push(e));
+    const raw = await rawHandshake(b.system.port);
+    try {
+      const body = messageBody('/user/anyone', record('{"a": {"constructor": {"name": {"toString": 1}}}}'));
+      raw.write(encodeFrame(FrameKind.Message, body));
+      await eventually(() => expect(letters.map(l => l.reason)).toContainEqual(expect.stringMatching(/reserved key "constructor"/)));
+      expect(letters.find(l => /reserved/.test(l.reason))!.message).toBeUndefined();
+      expect(raw.closed).toBe(false);
+    } finally {
+      raw.destroy();
+    }
+  });
+
+  it('dead-letters a message addressed to another incarnation of this node, with both uids', async () => {
+    const letters: DeadLetter[] = [];
+    b.system.eventStream.subscribe(DeadLetter, e => letters.push(e));
+    const got: unknown[] = [];
+    b.system.spawn(Behaviors.receiveMessage<unknown>(m => void got.push(m)), 'incarnation-target');
+    const raw = await rawHandshake(b.system.port);
+    try {
+      const self = b.system.identity.uid;
+      raw.write(a.system.serialization.encodeMessage('/user/incarnation-target', 0, self + 1, 'for the old one'));
+      raw.write(a.system.serialization.encodeMessage('/user/incarnation-target', 0, self, 'for this one'));
+      raw.write(a.system.serialization.encodeMessage('/user/incarnation-target', 0, 0, 'for any'));
+      await eventually(() => expect(got).toEqual(['for this one', 'for any']));
+      expect(letters.map(l => l.reason)).toContain(
+        `addressed to incarnation ${self + 1} of this node, which is no longer running (this is incarnation ${self})`,
+      );
+    } finally {
+      raw.destroy();
+    }
+  });
+
+  it('gives refs the incarnation of their node: short form from the sending peer, long form as written', async () => {
+    const replies = new Map<string, RemoteActorRef<unknown>>();
+    b.system.spawn(
+      Behaviors.receiveMessage<{ name: string; ref: RemoteActorRef<unknown> }>(m => void replies.set(m.name, m.ref)),
+      'ref-collector',
+    );
+    const collector = a.system.remoteRef<unknown>(`${b.system.host}:${b.system.port}`, '/user/ref-collector');
+    expect((collector as RemoteActorRef<unknown>).nodeUid).toBe(0);
+    const own = a.system.spawn(Behaviors.ignore as never, 'own') as ActorRef<never>;
+    collector.tell({ name: 'own', ref: own });
+    await eventually(() => expect(replies.get('own')?.nodeUid).toBe(a.system.identity.uid));
+    // b sends the ref it received back to a's collector: the long form keeps a's incarnation.
+    const back = a.system.serialization.deserialize(b.system.serialization.serialize(replies.get('own'))) as ActorRef<never>;
+    expect(back).toBe(own);
+    // A ref of another incarnation of this node resolves to no actor.
+    const old = a.system.resolveRef(own.address as ActorAddress, a.system.identity.uid + 1);
+    expect(old).not.toBe(own);
+    expect((old as unknown as { isTerminated: boolean }).isTerminated).toBe(true);
   });
 });
