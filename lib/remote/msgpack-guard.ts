@@ -36,6 +36,13 @@ export const RESERVED_KEYS: readonly string[] = ['constructor', '__proto__', 'pr
 const RECORD_EXPANSION = 32;
 const RECORD_KEY_FLOOR_BYTES = 64 * 1024;
 const RECORD_EXT = 0x72;
+/**
+ * Record definitions per frame: a floor, then one per this many bytes. Each definition costs
+ * about ten times what other values do per byte to read; this library's encoder writes one
+ * per distinct object shape (and reuses ids past 64), so real frames stay far below it.
+ */
+const RECORD_DEFINITIONS_FLOOR = 256;
+const BYTES_PER_RECORD_DEFINITION = 64;
 
 // Extension types msgpackr reads with the value that follows them (written as `d4 type 00 value`).
 const FOLLOWED = new Set([0x41, 0x43, 0x65, 0x73, 0x78]);
@@ -66,6 +73,7 @@ export class MsgpackGuard {
     const recordKeys = this.recordKeys;
     if (records) recordKeys.fill(-1);
     let budget = RECORD_EXPANSION * (end - start) + RECORD_KEY_FLOOR_BYTES;
+    let definitions = RECORD_DEFINITIONS_FLOOR + Math.floor((end - start) / BYTES_PER_RECORD_DEFINITION);
     let reserved: string | undefined;
     let pos = start;
     let depth = 0;
@@ -136,6 +144,7 @@ export class MsgpackGuard {
           case 0xd4: {
             const type = buffer[pos] | 0;
             if (type === RECORD_EXT && extensions && records) {
+              if (--definitions < 0) throw new MalformedFrameError('the frame defines more records than its size allows');
               const id = (buffer[pos + 1] | 0) & 0x3f;
               pos += 2;
               // A definition is a list of key strings, and the first instance follows it at once.
