@@ -50,13 +50,16 @@ const FOLLOWED = new Set([0x41, 0x43, 0x65, 0x73, 0x78]);
 const DATA_ONLY = new Set([0x42, 0x74, 0xff]);
 
 export class MsgpackGuard {
-  private readonly remaining: Float64Array;
+  private readonly remaining: Int32Array;
   private readonly keyed: Uint8Array;
   private readonly recordKeys = new Int32Array(64);
   private readonly recordKeyBytes = new Float64Array(64);
+  /** A record id is defined in this frame when its generation is the frame's (no clearing per frame). */
+  private readonly recordGeneration = new Int32Array(64);
+  private generation = 0;
 
   constructor(private readonly options: GuardOptions) {
-    this.remaining = new Float64Array(options.maxDepth + 1);
+    this.remaining = new Int32Array(options.maxDepth + 1);
     this.keyed = new Uint8Array(options.maxDepth + 1);
   }
 
@@ -71,7 +74,13 @@ export class MsgpackGuard {
     const remaining = this.remaining;
     const keyed = this.keyed;
     const recordKeys = this.recordKeys;
-    if (records) recordKeys.fill(-1);
+    const recordGeneration = this.recordGeneration;
+    let generation = (this.generation = (this.generation + 1) | 0);
+    if (generation === 0) {
+      // Wrapped around: forget every definition rather than see one from 2^32 frames ago.
+      recordGeneration.fill(0);
+      generation = this.generation = 1;
+    }
     let budget = RECORD_EXPANSION * (end - start) + RECORD_KEY_FLOOR_BYTES;
     let definitions = RECORD_DEFINITIONS_FLOOR + Math.floor((end - start) / BYTES_PER_RECORD_DEFINITION);
     let reserved: string | undefined;
@@ -81,15 +90,15 @@ export class MsgpackGuard {
     keyed[0] = 0;
     for (;;) {
       if (pos >= end) throw new MalformedFrameError('the value ends before the frame does');
-      const isKey = keyed[depth] === 1 && remaining[depth] % 2 === 0;
       const t = buffer[pos++];
       let children = 0;
       let childKeyed = 0;
       let strLength = -1;
       if (t < 0x80) {
-        if (t >= 0x40 && records && recordKeys[t & 0x3f] >= 0) {
+        if (t >= 0x40 && records && recordGeneration[t & 0x3f] === generation) {
           children = recordKeys[t & 0x3f];
           budget -= this.recordKeyBytes[t & 0x3f];
+          if (budget < 0) throw expansionError();
         }
       } else if (t < 0x90) {
         children = (t - 0x80) * 2;
@@ -169,9 +178,11 @@ export class MsgpackGuard {
                 pos += length;
               }
               recordKeys[id] = count;
+              recordGeneration[id] = generation;
               this.recordKeyBytes[id] = bytes;
               children = count;
               budget -= bytes;
+              if (budget < 0) throw expansionError();
             } else {
               pos += 2;
               children = this.extension(type, true, extensions, structuredClone);
@@ -224,13 +235,13 @@ export class MsgpackGuard {
         }
       }
       if (strLength >= 0) {
-        if (isKey && reserved === undefined && (strLength === 9 || strLength === 11)) reserved = reservedName(buffer, pos, strLength);
+        // A string is a key when it stands at an even place of a map decoded as an object.
+        if ((strLength === 9 || strLength === 11) && keyed[depth] === 1 && (remaining[depth] & 1) === 0 && reserved === undefined) {
+          reserved = reservedName(buffer, pos, strLength);
+        }
         pos += strLength;
       }
       if (pos > end) throw new MalformedFrameError('the value ends before the frame does');
-      if (budget < 0) {
-        throw new MalformedFrameError(`records instantiate more than ${RECORD_EXPANSION} times the frame's size in key names`);
-      }
       remaining[depth]--;
       if (children > 0) {
         // Every value takes at least one byte: a count the rest of the frame cannot fill is a lie.
@@ -265,6 +276,10 @@ export class MsgpackGuard {
 }
 
 // Past the end of the buffer a byte reads as 0 (undefined | 0), and the end check that follows refuses the value.
+function expansionError(): MalformedFrameError {
+  return new MalformedFrameError(`records instantiate more than ${RECORD_EXPANSION} times the frame's size in key names`);
+}
+
 function u16(b: Uint8Array, p: number): number {
   return ((b[p] << 8) | b[p + 1]) >>> 0;
 }

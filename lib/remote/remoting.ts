@@ -123,9 +123,11 @@ export class Remoting implements RemoteSender, AssociationEvents {
    */
   remoteRef<T>(address: ActorAddress, nodeUid = 0): RemoteActorRef<T> {
     if (address.path.startsWith('/temp/')) return new RemoteActorRef<T>(address, this, nodeUid);
-    const key = nodeUid === 0 ? address.toString() : `${address.toString()}~${nodeUid}`;
+    const key = address.toString();
     const cached = this.refCache.get(key);
-    if (cached) return cached as RemoteActorRef<T>;
+    // One entry per address: a ref of another incarnation replaces it (rarely are two alive at once).
+    if (cached !== undefined && cached.nodeUid === nodeUid) return cached as RemoteActorRef<T>;
+    if (cached !== undefined) this.refCache.delete(key);
     const ref = new RemoteActorRef<T>(address, this, nodeUid);
     if (this.refCache.size >= this.settings.refCacheSize) {
       // Oldest first: Map iteration order is insertion order.

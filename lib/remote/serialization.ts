@@ -96,9 +96,11 @@ export interface SerializationOptions {
   maxDepth?: number;
 }
 
-/** The node a Message frame came from: refs it wrote in short form are its actors, of this incarnation. */
-export interface MessageOrigin {
-  readonly location: NodeLocation;
+/**
+ * The node a Message frame came from (a NodeIdentity fits): refs it wrote in short form are
+ * its actors, of its incarnation `uid`.
+ */
+export interface MessageOrigin extends NodeLocation {
   readonly uid: number;
 }
 
@@ -535,7 +537,7 @@ export class Serialization {
     }
     const previous = reading;
     const ctx = this.wireContext;
-    ctx.origin = origin.location;
+    ctx.origin = origin;
     ctx.originUid = origin.uid;
     ctx.problem = undefined;
     reading = ctx;
