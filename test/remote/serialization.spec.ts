@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Packr, Unpackr, addExtension } from 'msgpackr';
 import {
   ActorAddress,
@@ -373,5 +374,54 @@ describe('Reserved keys and incarnations on the wire', () => {
     const old = a.system.resolveRef(own.address as ActorAddress, a.system.identity.uid + 1);
     expect(old).not.toBe(own);
     expect((old as unknown as { isTerminated: boolean }).isTerminated).toBe(true);
+  });
+});
+
+describe('The receive check agrees with the encoder', () => {
+  it('accepts every value the encoder writes, exactly to its last byte, and refuses it truncated or followed by a byte', () => {
+    const s = detached();
+    const value = fc.letrec(tie => ({
+      any: fc.oneof(
+        { depthSize: 'small' },
+        fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.string(), fc.bigInt()),
+        fc.date({ noInvalidDate: true }),
+        fc.uint8Array({ maxLength: 40 }),
+        fc.array(tie('any'), { maxLength: 5 }),
+        fc.dictionary(fc.string({ maxLength: 8 }).filter(k => !['constructor', '__proto__', 'prototype'].includes(k)), tie('any'), { maxKeys: 5 }),
+        fc.array(fc.tuple(fc.string({ maxLength: 4 }), tie('any')), { maxLength: 3 }).map(entries => new Map(entries)),
+        fc.array(fc.integer(), { maxLength: 3 }).map(items => new Set(items)),
+        fc.tuple(fc.integer(), fc.integer()).map(([x, y]) => new Point(x, y)),
+      ),
+    })).any;
+    fc.assert(
+      fc.property(value, v => {
+        const bytes = s.serialize(v);
+        expect(s.deserialize(bytes)).toEqual(v);
+        if (bytes.length > 1) expect(() => s.deserialize(bytes.subarray(0, bytes.length - 1))).toThrow(SerializationError);
+        expect(() => s.deserialize(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(/1 bytes follow the value/);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('accepts structured-clone references only on a node that opted in, as both nodes must', () => {
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+    const host = { location, resolveRef: () => { throw new Error('no refs here'); } };
+    const optedIn = new Serialization(host, { structuredClone: true });
+    const back = optedIn.deserialize(optedIn.serialize(cyclic)) as Record<string, unknown>;
+    expect(back.self).toBe(back);
+    expect(() => detached().deserialize(optedIn.serialize(cyclic))).toThrow(/structured-clone references are disabled on this node/);
+  });
+
+  it('refuses nesting beyond maxDepth with a typed error', () => {
+    const s = new Serialization({ location, resolveRef: () => { throw new Error('no refs here'); } }, { maxDepth: 16 });
+    let deep: unknown = 1;
+    for (let i = 0; i < 16; i++) deep = [deep];
+    expect(s.deserialize(s.serialize(deep))).toEqual(deep);
+    expect(() => s.deserialize(s.serialize([deep]))).toThrow(/nested deeper than 16 levels/);
+    // A million levels: refused at level 17 by the check, never a stack overflow in the decoder.
+    const million = Buffer.from([...new Array(1_000_000).fill(0x91), 0x90]);
+    expect(() => s.deserialize(million)).toThrow(/nested deeper than 16 levels/);
   });
 });
