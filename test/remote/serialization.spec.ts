@@ -17,6 +17,7 @@ import {
 } from '../../lib/index.js';
 import { RemoteActorRef } from '../../lib/remote/remote-actor-ref.js';
 import { encodeFrame } from '../../lib/remote/frame-codec.js';
+import { decodeHelloFields } from '../../lib/remote/handshake.js';
 import { eventually } from '../support/eventually.js';
 import { messageBody, record } from './support/hostile-frames.js';
 import { FrameKind, rawHandshake, startNode, terminateAll, type TestNode } from './support/nodes.js';
@@ -370,6 +371,9 @@ describe('Reserved keys and incarnations on the wire', () => {
     // b sends the ref it received back to a's collector: the long form keeps a's incarnation.
     const back = a.system.serialization.deserialize(b.system.serialization.serialize(replies.get('own'))) as ActorRef<never>;
     expect(back).toBe(own);
+    // The long form names the incarnation as a 6th element (a 48-bit uid: 9 bytes) only when known.
+    const anyIncarnation = b.system.serialization.serialize(b.system.resolveRef(own.address as ActorAddress));
+    expect(b.system.serialization.serialize(replies.get('own')).length).toBe(anyIncarnation.length + 9);
     // A ref of another incarnation of this node resolves to no actor.
     const old = a.system.resolveRef(own.address as ActorAddress, a.system.identity.uid + 1);
     expect(old).not.toBe(own);
@@ -402,6 +406,18 @@ describe('The receive check agrees with the encoder', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('refuses a Hello with trailing bytes, references or a reserved key before looking at its fields', () => {
+    const hello = (fields: number[], trailing: number[] = []) => {
+      const body = Buffer.from([0x81, 0xa1, 0x76, ...fields, ...trailing]);
+      return () => decodeHelloFields(body, 0, body.length);
+    };
+    expect(hello([0x01])()).toEqual({ v: 1 });
+    expect(hello([0x01], [0x00])).toThrow(/1 bytes follow the value/);
+    expect(hello([0xd6, 0x70, 0, 0, 0, 0])).toThrow(/extension values are not allowed here/);
+    const reserved = Buffer.from([0x82, 0xa1, 0x76, 0x01, 0xab, ...Buffer.from('constructor'), 0x01]);
+    expect(() => decodeHelloFields(reserved, 0, reserved.length)).toThrow(/Hello with the reserved key "constructor"/);
   });
 
   it('accepts structured-clone references only on a node that opted in, as both nodes must', () => {
