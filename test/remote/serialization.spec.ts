@@ -408,6 +408,30 @@ describe('The receive check agrees with the encoder', () => {
     );
   });
 
+  it('bounds the text of a codec error that quotes peer data, and strips its control characters', () => {
+    class Quoted {
+      constructor(readonly text: string) {}
+    }
+    const s = detached().register(Quoted, {
+      name: 'test.Quoted',
+      codec: {
+        toWire: q => q.text,
+        fromWire: d => {
+          throw new Error(`bad value ${String(d)}`);
+        },
+      },
+    });
+    const hostile = `\n\u001b[31mFORGED LOG LINE${'x'.repeat(10_000)}`;
+    let message = '';
+    try {
+      s.deserialize(s.serialize(new Quoted(hostile)));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^could not rebuild an instance of "test.Quoted": bad value \?\?\[31mFORGED LOG LINEx+…$/);
+    expect(message.length).toBeLessThan(300);
+  });
+
   it('refuses a Hello with trailing bytes, references or a reserved key before looking at its fields', () => {
     const hello = (fields: number[], trailing: number[] = []) => {
       const body = Buffer.from([0x81, 0xa1, 0x76, ...fields, ...trailing]);
