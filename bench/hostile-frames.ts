@@ -23,6 +23,7 @@ import {
   messageBody,
   record,
   recordExpansion,
+  recordDefinitionsPadded,
   recordRedefinitions,
   referenceGraph,
 } from '../test/remote/support/hostile-frames.js';
@@ -74,8 +75,10 @@ async function main(): Promise<void> {
   message('__proto__ nested in a record', record('{"a": [{"b": {"__proto__": {"polluted": 1}}}]}'));
   message('record: 200 keys x 200 B, 2,000 instances', recordExpansion(200, 200, 2000));
   message('record: 20 keys x 30 B, 3,000 instances (within budget)', recordExpansion(20, 30, 3000));
-  message('record ids redefined 16,000 times', recordRedefinitions(16_000));
-  message('record ids redefined 300 times (within budget)', recordRedefinitions(300));
+  message('record ids redefined 16,000 times, new key names', recordRedefinitions(16_000));
+  message('record ids redefined 500 times, new key names (within budget)', recordRedefinitions(500));
+  message('2,000 record definitions, one per 32 bytes (the budget)', recordDefinitionsPadded(2000, 32));
+  message('6,000 record definitions, one per 10 bytes (over it)', recordDefinitionsPadded(6000, 10));
   message('arrays nested 100,000 deep', deepNesting(100_000));
   message('arrays nested 500 deep (accepted)', deepNesting(500));
   message('array announcing 2^32-1 elements', hugeArrayHeader());
@@ -145,7 +148,8 @@ async function roundTripsAfterHostileFrames(): Promise<Row[]> {
     ['Message: constructor.name.toString = 1', true, encodeFrame(FrameKind.Message, messageBody('/system/receptionist', record('{"constructor": {"name": {"toString": 1}}}')))],
     ['record: 200 keys x 200 B, 2,000 instances', true, encodeFrame(FrameKind.Message, messageBody('/user/echo', recordExpansion(200, 200, 2000)))],
     ['record: 20 keys x 30 B, 3,000 instances', true, encodeFrame(FrameKind.Message, messageBody('/user/nobody', recordExpansion(20, 30, 3000)))],
-    ['record ids redefined 16,000 times', true, encodeFrame(FrameKind.Message, messageBody('/user/echo', recordRedefinitions(16_000)))],
+    ['record ids redefined 16,000 times', true, encodeFrame(FrameKind.Message, messageBody('/user/nobody', recordRedefinitions(16_000)))],
+    ['record ids redefined 500 times, new key names', true, encodeFrame(FrameKind.Message, messageBody('/user/nobody', recordRedefinitions(500)))],
     ['arrays nested 100,000 deep', true, encodeFrame(FrameKind.Message, messageBody('/user/echo', deepNesting(100_000)))],
     ['64 Ki empty arrays', true, encodeFrame(FrameKind.Message, messageBody('/user/nobody', manyEmptyArrays(64 * 1024)))],
   ];

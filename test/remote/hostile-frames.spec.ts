@@ -18,6 +18,7 @@ import {
   messageBody,
   record,
   recordExpansion,
+  recordDefinitionsPadded,
   recordRedefinitions,
   referenceGraph,
 } from './support/hostile-frames.js';
@@ -145,7 +146,8 @@ describe('Hostile frames against a node in another OS process', () => {
 
   it.each([
     ['a record of 200 long keys instantiated 2,000 times', recordExpansion(200, 200, 2000)],
-    ['record ids redefined 5,000 times', recordRedefinitions(5000)],
+    ['a record definition every 10 bytes', recordDefinitionsPadded(6000, 10)],
+    ['record ids redefined 16,000 times', recordRedefinitions(16_000)],
     ['arrays nested 100,000 deep', deepNesting(100_000)],
     ['an array announcing 2^32-1 elements', hugeArrayHeader()],
   ])('closes a frame with %s', async (label, payload) => {
@@ -157,7 +159,7 @@ describe('Hostile frames against a node in another OS process', () => {
 
   it.each([
     ['200,000 empty arrays (the most objects per byte)', manyEmptyArrays(200_000)],
-    ['record ids redefined 200 times (within its budget)', recordRedefinitions(200)],
+    ['record ids redefined 500 times (within the budget of definitions)', recordRedefinitions(500)],
   ])('takes a well-formed frame of %s as a dead letter', async (label, payload) => {
     const before = await deadLettersOfChild();
     const raw = await authenticated();

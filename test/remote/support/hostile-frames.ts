@@ -64,6 +64,16 @@ export function recordRedefinitions(definitions: number): number[] {
   return out;
 }
 
+/** Record definitions, one per `bytesEach` bytes (at least 10): each a 4-character key and its instance, then zeros. */
+export function recordDefinitionsPadded(definitions: number, bytesEach: number): number[] {
+  const out = [...arrayHeader(definitions * (bytesEach - 9))];
+  for (let i = 0; i < definitions; i++) {
+    out.push(0xd4, 0x72, 0x40 + (i % 64), 0x91, ...str(`k${i % 1000}`.padEnd(4, '_')), 0x00);
+    for (let j = 10; j < bytesEach; j++) out.push(0x00);
+  }
+  return out;
+}
+
 /** Arrays nested `depth` deep (one byte per level). */
 export function deepNesting(depth: number): number[] {
   return [...new Array(depth).fill(0x91), 0x90];
