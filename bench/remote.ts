@@ -257,10 +257,10 @@ export async function main(): Promise<void> {
     const kib = Buffer.alloc(1024, 7);
 
     // The exact frames the remote path writes, for the baseline and the bytes-per-message figure.
-    const smallFrame = Buffer.from(system.serialization.encodeMessage(sink.path, 0, new Tick(123456)));
-    const kibFrame = Buffer.from(system.serialization.encodeMessage(sink.path, 0, new Blob(123456, kib)));
-    const askFrame = Buffer.from(system.serialization.encodeMessage(echo.path, 0, new Ping(1, system.resolveRef(system.spawn(Behaviors.ignore, 'frame-sample').address))));
-    const replyFrame = Buffer.from(system.serialization.encodeMessage('/temp/$1a', 123456789, new Pong(1)));
+    const smallFrame = Buffer.from(system.serialization.encodeMessage(sink.path, 0, 0, new Tick(123456)));
+    const kibFrame = Buffer.from(system.serialization.encodeMessage(sink.path, 0, 0, new Blob(123456, kib)));
+    const askFrame = Buffer.from(system.serialization.encodeMessage(echo.path, 0, 0, new Ping(1, system.resolveRef(system.spawn(Behaviors.ignore, 'frame-sample').address))));
+    const replyFrame = Buffer.from(system.serialization.encodeMessage('/temp/$1a', 123456789, system.identity.uid, new Pong(1)));
 
     const before = system.remoteStats();
     const small = await remoteTells(system, sink, i => new Tick(i));

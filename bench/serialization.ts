@@ -31,9 +31,9 @@ async function main(): Promise<void> {
   const replyTo = sender.spawn(Behaviors.ignore, 'reply-to') as ActorRef<never>;
   const rows: Row[] = [];
   const measure = (label: string, make: (i: number) => unknown) => {
-    const frame = sender.serialization.encodeMessage('/user/echo', 0, make(0));
-    const encode = nsPerOp(i => sender.serialization.encodeMessage('/user/echo', 0, make(i)));
-    const decode = nsPerOp(() => receiver.serialization.decodeMessage(frame, 5, frame.length, sender.location, true));
+    const frame = sender.serialization.encodeMessage('/user/echo', 0, 0, make(0));
+    const encode = nsPerOp(i => sender.serialization.encodeMessage('/user/echo', 0, 0, make(i)));
+    const decode = nsPerOp(() => receiver.serialization.decodeMessage(frame, 5, frame.length, sender.identity, true));
     rows.push({ message: label, 'frame bytes': frame.length, 'encode ns': Math.round(encode), 'decode ns': Math.round(decode) });
   };
   measure('plain object { n, s }', i => ({ n: i, s: 'abc' }));

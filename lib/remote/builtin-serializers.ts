@@ -1,7 +1,7 @@
 /**
  * Wire names for the library's own message classes, so a Listing or a Register can cross
- * nodes with no registration by the user. Each codec rebuilds through the class constructor,
- * which validates what arrived.
+ * nodes with no registration by the user. Each codec checks the shape and types of what
+ * arrived (its errors name no peer data), then rebuilds through the class constructor.
  *
  * Layering note: this one file imports the receptionist layer, which sits above remote.
  * It only registers codecs (no behavior depends on it); it can move to the cluster layer
@@ -56,7 +56,11 @@ registerGlobally(ServiceKey, {
   name: 'receptionist.ServiceKey',
   codec: {
     toWire: k => k.id,
-    fromWire: d => new ServiceKey(d as string),
+    fromWire: d => {
+      // Checked here: the constructor's own error quotes its argument with JSON.stringify.
+      if (typeof d !== 'string') throw new TypeError('expected a service key id string');
+      return new ServiceKey(d);
+    },
   },
 });
 

@@ -18,10 +18,11 @@
  * a private network (or a TLS tunnel) when the network itself is not trusted.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Packr, RESERVE_START_SPACE, Unpackr } from 'msgpackr';
-import { ActorAddress } from '../actor/index.js';
+import { ActorAddress, describeValue, printable } from '../actor/index.js';
 import { MalformedFrameError } from './errors.js';
 import { FRAME_HEADER_BYTES, FrameKind, writeFrameHeader } from './frame-codec.js';
+import { MsgpackGuard } from './msgpack-guard.js';
+import { msgpackr } from './msgpackr.js';
 import { NodeIdentity } from './node-identity.js';
 
 /** Version of the wire protocol; nodes refuse peers that speak another one. */
@@ -48,8 +49,12 @@ export interface AuthMessage {
 }
 
 // Handshake frames are small maps of primitives; no extension is meaningful here.
-const packr = new Packr({ useRecords: false, moreTypes: false });
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, copyBuffers: true });
+const packr = new msgpackr.Packr({ useRecords: false, moreTypes: false });
+// msgpackr decodes structured-clone references unless this is exactly false.
+const unpackr = new msgpackr.Unpackr({ useRecords: false, mapsAsObjects: true, copyBuffers: true, structuredClone: false });
+/** Before authentication: one flat-ish map of primitives and bytes, nothing that costs more than its size. */
+const guard = new MsgpackGuard({ maxDepth: 4, records: false, extensions: false, structuredClone: false, mapsAsObjects: true });
+const { RESERVE_START_SPACE } = msgpackr;
 
 function frame(kind: number, body: Record<string, unknown>): Buffer {
   return writeFrameHeader(Buffer.from(packr.pack(body, RESERVE_START_SPACE | FRAME_HEADER_BYTES) as Uint8Array), kind);
@@ -90,11 +95,15 @@ function helloFields(m: HelloMessage): Record<string, unknown> {
 }
 
 function decodeMap(buffer: Buffer, start: number, end: number, what: string): Record<string, unknown> {
+  // Throws MalformedFrameError, before msgpackr sees a byte.
+  const reserved = guard.check(buffer, start, end);
+  if (reserved !== undefined) throw new MalformedFrameError(`${what} with the reserved key "${reserved}"`);
   let value: unknown;
   try {
     value = unpackr.unpack(buffer, { start, end });
   } catch (error) {
-    throw new MalformedFrameError(`undecodable ${what} (${error instanceof Error ? error.message.slice(0, 80) : String(error)})`);
+    const text = error instanceof Error && typeof error.message === 'string' ? printable(error.message, 80) : describeValue(error);
+    throw new MalformedFrameError(`undecodable ${what} (${text})`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.getPrototypeOf(value) !== Object.prototype) {
     throw new MalformedFrameError(`${what} is not a map`);
@@ -140,7 +149,7 @@ export function decodeAuth(buffer: Buffer, start: number, end: number): AuthMess
 
 export function decodeReject(buffer: Buffer, start: number, end: number): string {
   const { reason } = decodeMap(buffer, start, end, 'Reject');
-  return typeof reason === 'string' ? reason.slice(0, 1000) : 'no reason given';
+  return typeof reason === 'string' ? printable(reason, 1000) : 'no reason given';
 }
 
 export function newNonce(): Uint8Array {

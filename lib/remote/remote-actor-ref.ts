@@ -24,9 +24,15 @@ export class RemoteActorRef<T> extends InternalActorRef<T> {
   /** The peer's outbound queue, attached by the remoting on first send (so refs that are never used cost no peer state). */
   outbound?: OutboundQueue;
 
+  /**
+   * @param nodeUid the incarnation of the actor's node, when known (0: whichever incarnation
+   *   runs there). Every message names it, and a restarted node dead-letters messages meant
+   *   for its previous incarnation's actors.
+   */
   constructor(
     readonly address: ActorAddress,
     private readonly sender: RemoteSender,
+    readonly nodeUid = 0,
   ) {
     super();
   }

@@ -160,9 +160,19 @@ export class RemoteActorSystem extends ActorSystem {
     return this.remoting.stats();
   }
 
-  /** Local actors as the base system resolves them; other nodes' actors as remote refs (one per address). */
-  override resolveRef<T>(address: ActorAddress): ActorRef<T> {
+  /**
+   * Local actors as the base system resolves them; other nodes' actors as remote refs (one
+   * per address and incarnation). `nodeUid`: the incarnation of the ref's node when known
+   * (0: any); a ref to an actor of a previous incarnation of this node is dead.
+   */
+  override resolveRef<T>(address: ActorAddress, nodeUid = 0): ActorRef<T> {
     if (this.isLocal(address)) {
+      const self = this.identity.uid;
+      if (nodeUid !== 0 && nodeUid !== self) {
+        return new DeadActorRef<T>(address, (message, ref) =>
+          this.deadLetter(message, ref.key, `addressed to incarnation ${nodeUid} of this node, which is no longer running (this is incarnation ${self})`),
+        );
+      }
       if (address.uid === 0) return this.resolveLocal<T>(address.path) ?? super.resolveRef<T>(address);
       return super.resolveRef<T>(address);
     }
@@ -176,7 +186,7 @@ export class RemoteActorSystem extends ActorSystem {
         this.deadLetter(message, ref.key, `actor system "${address.system}" is not "${this.name}": only nodes of one system connect`),
       );
     }
-    return this.remoting.remoteRef<T>(address);
+    return this.remoting.remoteRef<T>(address, nodeUid);
   }
 
   // ---- hooks for the cluster layer (call super to keep the events published) ---------------

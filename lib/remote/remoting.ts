@@ -173,13 +173,18 @@ export class Remoting implements RemoteSender, AssociationEvents {
     return this.admission.stats();
   }
 
-  /** The ref for an actor on another node, reused per address (except ask replies, which are one-off). */
-  remoteRef<T>(address: ActorAddress): RemoteActorRef<T> {
-    if (address.path.startsWith('/temp/')) return new RemoteActorRef<T>(address, this);
+  /**
+   * The ref for an actor on another node, of incarnation `nodeUid` of that node (0: any),
+   * reused per address and incarnation (except ask replies, which are one-off).
+   */
+  remoteRef<T>(address: ActorAddress, nodeUid = 0): RemoteActorRef<T> {
+    if (address.path.startsWith('/temp/')) return new RemoteActorRef<T>(address, this, nodeUid);
     const key = address.toString();
     const cached = this.refCache.get(key);
-    if (cached) return cached as RemoteActorRef<T>;
-    const ref = new RemoteActorRef<T>(address, this);
+    // One entry per address: a ref of another incarnation replaces it (rarely are two alive at once).
+    if (cached !== undefined && cached.nodeUid === nodeUid) return cached as RemoteActorRef<T>;
+    if (cached !== undefined) this.refCache.delete(key);
+    const ref = new RemoteActorRef<T>(address, this, nodeUid);
     if (this.refCache.size >= this.settings.refCacheSize) {
       // Oldest first: Map iteration order is insertion order.
       this.refCache.delete(this.refCache.keys().next().value as string);
@@ -211,7 +216,7 @@ export class Remoting implements RemoteSender, AssociationEvents {
     const address = ref.address;
     let frame: Buffer;
     try {
-      frame = this.serialization.encodeMessage(address.path, address.uid, message);
+      frame = this.serialization.encodeMessage(address.path, address.uid, ref.nodeUid, message);
     } catch (error) {
       this.serializationFailures++;
       const reason = error instanceof Error ? error.message : String(error);
@@ -316,12 +321,21 @@ export class Remoting implements RemoteSender, AssociationEvents {
 
   /** Delivers one incoming actor message to a local actor, or to this node's dead letters. */
   message(connection: Connection, buffer: Buffer, start: number, end: number, owned: boolean): void {
-    const decoded = this.serialization.decodeMessage(buffer, start, end, connection.peerLocation!, owned);
+    const decoded = this.serialization.decodeMessage(buffer, start, end, connection.peer!, owned);
     this.received++;
     this.receivedBytes += end - start + FRAME_HEADER_BYTES;
-    const { path, uid } = decoded;
+    const { path, uid, nodeUid } = decoded;
     if (decoded.problem !== undefined) {
       this.host.deadLetter(decoded.payload, this.localAddress(path, uid), decoded.problem);
+      return;
+    }
+    const self = this.host.identity.uid;
+    if (nodeUid !== 0 && nodeUid !== self) {
+      this.host.deadLetter(
+        decoded.payload,
+        this.localAddress(path, uid),
+        `addressed to incarnation ${nodeUid} of this node, which is no longer running (this is incarnation ${self})`,
+      );
       return;
     }
     if (!this.host.remoteDelivery.allows(path)) {
@@ -341,7 +355,7 @@ export class Remoting implements RemoteSender, AssociationEvents {
       target.tell(decoded.payload);
     } catch (error) {
       // A local delivery problem is not the peer's fault: never close the connection for it.
-      this.log.error(`Delivering a remote message to ${path} failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.log.error(`Delivering a remote message to ${printable(path, 200)} failed: ${describeValue(error)}`);
     }
   }
 

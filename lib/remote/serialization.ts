@@ -7,16 +7,22 @@
  * machine (pack + unpack of `[path, uid, {n, replyTo}]`): records 0.75 + 0.51 µs, structured
  * clone 1.18 + 0.53 µs, JSON 0.88 + 0.70 µs (and JSON loses Dates, Maps, Sets and bytes);
  * plain maps without records are faster (0.51 + 0.33 µs) but decode a `Map` as an object.
- * The decoder always accepts structured-clone references, so `structuredClone: true`
- * (cycles, shared sub-objects) can be enabled on a sender alone.
  *
- * Safety: msgpackr renames a `__proto__` key to `__proto_` in every decoded object, and
- * registered classes are rebuilt with `Object.create(prototype)` plus data properties
- * (no setter or constructor of the payload's choosing runs), so no payload can set a
- * prototype. Only registered names are ever instantiated.
+ * The library's msgpackr is its own module instance (`msgpackr/index-no-eval`): msgpackr's
+ * extension table is module-wide, so registering ours on the `msgpackr` an application
+ * imports would make the application's own Packr/Unpackr treat ext 0x41/0x43 as refs and
+ * classes (and an application's 0x41 would break remoting). That build also reads records
+ * without `new Function`: a frame redefining records could otherwise make this node compile
+ * code for each definition (about 1.5 ms per KiB of frame; 0.1 ms without it).
+ *
+ * Safety: every received value first passes MsgpackGuard (linear, bounded depth, no
+ * trailing bytes, no structured-clone references unless this node opted in). Decoded plain
+ * objects never carry `constructor`, `__proto__` or `prototype` (such a message is a dead
+ * letter; the sender refuses it), registered classes are rebuilt with
+ * `Object.create(prototype)` plus data properties (no setter or constructor of the
+ * payload's choosing runs), and only registered names are ever instantiated.
  */
-import { Packr, RESERVE_START_SPACE, Unpackr, addExtension } from 'msgpackr';
-import { ActorAddress, InternalActorRef, type ActorRef, type NodeLocation } from '../actor/index.js';
+import { ActorAddress, InternalActorRef, describeValue, printable, type ActorRef, type NodeLocation } from '../actor/index.js';
 import {
   MalformedFrameError,
   RemoteError,
@@ -25,6 +31,10 @@ import {
   UnregisteredClassError,
 } from './errors.js';
 import { FRAME_HEADER_BYTES, FrameKind, writeFrameHeader } from './frame-codec.js';
+import { MsgpackGuard, RESERVED_KEYS } from './msgpack-guard.js';
+import { msgpackr, type Packr, type Unpackr } from './msgpackr.js';
+
+const { Packr, Unpackr, RESERVE_START_SPACE, addExtension } = msgpackr;
 
 /** A class, abstract or not, whose instances are `T`. */
 export type ClassOf<T> = Function & { prototype: T };
@@ -69,18 +79,37 @@ export class UnknownClassPayload {
 /** What the serializer needs from a system: its own location and a way to revive refs. */
 export interface SerializationHost {
   readonly location: NodeLocation;
-  resolveRef<T>(address: ActorAddress): ActorRef<T>;
+  /** `nodeUid`: the incarnation of the ref's node when known (0: any). */
+  resolveRef<T>(address: ActorAddress, nodeUid?: number): ActorRef<T>;
 }
 
 export interface SerializationOptions {
-  /** Encode object identity (cycles, shared sub-objects) at ~50% more encoding cost. Default false. */
+  /**
+   * Encode and accept object identity (cycles, shared sub-objects) at ~50% more encoding
+   * cost. Default false. Both nodes must set it: a node without it refuses frames with
+   * references (a malformed frame). A node with it accepts reference graphs whose later
+   * JSON view or re-encoding without it can grow exponentially: enable it only between
+   * peers you trust with that.
+   */
   structuredClone?: boolean;
+  /** Deepest nesting of arrays, maps, objects and class instances accepted in a received message. Default 512. */
+  maxDepth?: number;
 }
 
-/** One decoded Message frame. `problem` is set when the payload names a class this node cannot rebuild. */
+/**
+ * The node a Message frame came from (a NodeIdentity fits): refs it wrote in short form are
+ * its actors, of its incarnation `uid`.
+ */
+export interface MessageOrigin extends NodeLocation {
+  readonly uid: number;
+}
+
+/** One decoded Message frame. `problem` is set when the payload cannot be delivered (then `payload` may be a stand-in). */
 export interface DecodedMessage {
   readonly path: string;
   readonly uid: number;
+  /** The incarnation of this node the sender addressed (0: any). */
+  readonly nodeUid: number;
   readonly payload: unknown;
   readonly problem?: string;
 }
@@ -90,6 +119,8 @@ const REF_EXT = 0x41; // 'A': actor ref
 const CLASS_EXT = 0x43; // 'C': registered class instance
 const MAX_NAME_LENGTH = 256;
 const MAX_PATH_LENGTH = 2048;
+const DEFAULT_MAX_DEPTH = 512;
+const MAX_PROBLEM_TEXT = 200;
 const HOST = /^[A-Za-z0-9.\-:%]{1,255}$/;
 
 // ---- the global catalogue: decorated classes and the library's built-ins ----------------
@@ -189,7 +220,10 @@ function fieldEntry(name: string, prototype: object, cls: Function): ClassEntry 
     write: value => {
       const out: unknown[] = [name];
       const keys = Object.keys(value);
-      for (let i = 0; i < keys.length; i++) out.push(keys[i], (value as Record<string, unknown>)[keys[i]]);
+      for (let i = 0; i < keys.length; i++) {
+        if (isReservedKey(keys[i])) throw reservedKeyError(keys[i], name);
+        out.push(keys[i], (value as Record<string, unknown>)[keys[i]]);
+      }
       return out;
     },
     read: data => {
@@ -199,7 +233,7 @@ function fieldEntry(name: string, prototype: object, cls: Function): ClassEntry 
         const key = data[i];
         if (typeof key !== 'string') throw new TypeError('field names must be strings');
         // An own `constructor` would hide the class from the next hop's serializer; `__proto__` is never data.
-        if (key === '__proto__' || key === 'constructor') continue;
+        if (isReservedKey(key)) throw new TypeError(`field name "${key}" is reserved`);
         if (accessors.has(key)) {
           Object.defineProperty(instance, key, { value: data[i + 1], writable: true, enumerable: true, configurable: true });
         } else {
@@ -228,6 +262,8 @@ function accessorNames(prototype: object | null): Set<string> {
 interface ReadContext {
   serialization: Serialization;
   origin: NodeLocation;
+  /** Incarnation of the origin node (0: unknown). */
+  originUid: number;
   problem?: string;
 }
 
@@ -236,7 +272,7 @@ let reading: ReadContext | undefined;
 
 function writeClass(value: object): unknown {
   const entry = writing ? writing.entryOf(value.constructor) : catalogueByClass.get(value.constructor);
-  if (!entry) throw new UnregisteredClassError(value.constructor?.name || 'anonymous class');
+  if (!entry) throw new UnregisteredClassError(describeValue(value));
   return entry.write(value);
 }
 
@@ -249,16 +285,15 @@ function readClass(data: unknown): unknown {
   const entry = ctx ? ctx.serialization.entryByName(name) : catalogueByName.get(name);
   if (!entry) {
     if (ctx) {
-      ctx.problem ??=
-        `unknown class name "${name.slice(0, MAX_NAME_LENGTH)}": register it on this node with ` +
-        `@Serializable('${name.slice(0, MAX_NAME_LENGTH)}') or system.serialization.register(...)`;
+      const shown = printable(name, MAX_NAME_LENGTH);
+      ctx.problem ??= `unknown class name "${shown}": register it on this node with @Serializable('${shown}') or system.serialization.register(...)`;
     }
     return new UnknownClassPayload(name, data.slice(1));
   }
   try {
     return entry.read(data);
   } catch (error) {
-    if (ctx) ctx.problem ??= `could not rebuild an instance of "${name}": ${error instanceof Error ? error.message : String(error)}`;
+    if (ctx) ctx.problem ??= `could not rebuild an instance of "${printable(name, MAX_NAME_LENGTH)}": ${errorText(error)}`;
     return new UnknownClassPayload(name, data.slice(1));
   }
 }
@@ -268,23 +303,33 @@ function writeRef(ref: InternalActorRef<unknown>): unknown {
   const own = writing?.host.location;
   // Refs to the writer's own actors (every replyTo) travel as [path, uid]: the reader knows who wrote them.
   if (own && a.system === own.system && a.port === own.port && a.host === own.host) return [a.path, a.uid];
+  const nodeUid = (ref as { nodeUid?: number }).nodeUid;
+  if (nodeUid) return [a.path, a.uid, a.system, a.host ?? null, a.port ?? null, nodeUid];
   return [a.path, a.uid, a.system, a.host ?? null, a.port ?? null];
 }
 
 function readRef(data: unknown): unknown {
   const ctx = reading;
   if (!ctx) throw new SerializationError('Actor refs can only be deserialized by an actor system (system.serialization.deserialize)');
-  if (!Array.isArray(data) || (data.length !== 2 && data.length !== 5)) throw new MalformedFrameError('an actor ref must be [path, uid] or [path, uid, system, host, port]');
+  if (!Array.isArray(data) || (data.length !== 2 && data.length !== 5 && data.length !== 6)) {
+    throw new MalformedFrameError('an actor ref must be [path, uid] or [path, uid, system, host, port, nodeUid?]');
+  }
   const [path, uid] = data as [unknown, unknown];
   if (typeof path !== 'string' || path.length > MAX_PATH_LENGTH || path.charCodeAt(0) !== 47 /* / */) {
     throw new MalformedFrameError('actor ref path must be a string starting with /');
   }
   if (typeof uid !== 'number' || !Number.isSafeInteger(uid) || uid < 0) throw new MalformedFrameError('actor ref uid must be a non-negative integer');
   let address: ActorAddress;
+  let nodeUid = 0;
   if (data.length === 2) {
     const o = ctx.origin;
     address = new ActorAddress(o.system, path, uid, o.host, o.port);
+    nodeUid = ctx.originUid;
   } else {
+    if (data.length === 6) {
+      nodeUid = data[5] as number;
+      if (typeof nodeUid !== 'number' || !Number.isSafeInteger(nodeUid) || nodeUid < 0) throw new MalformedFrameError('actor ref node uid must be a non-negative integer');
+    }
     const [, , system, host, port] = data as [unknown, unknown, unknown, unknown, unknown];
     if (typeof system !== 'string' || !ActorAddress.isValidSystemName(system)) throw new MalformedFrameError('actor ref system name is malformed');
     if (host === null && port === null) {
@@ -295,7 +340,7 @@ function readRef(data: unknown): unknown {
       address = new ActorAddress(system, path, uid, host, port);
     }
   }
-  return ctx.serialization.host.resolveRef(address);
+  return ctx.serialization.host.resolveRef(address, nodeUid);
 }
 
 addExtension({ Class: RegisteredInstance, type: CLASS_EXT, write: writeClass, read: readClass });
@@ -317,13 +362,40 @@ function mayHoldBinary(buffer: Buffer, start: number, end: number): boolean {
   return false;
 }
 
-/** Plain objects become records; any other object reaching this point is an unregistered class. */
+/**
+ * Plain objects become records; any other object reaching this point is an unregistered
+ * class. A plain object with a reserved key is refused here: the receiver would refuse it.
+ */
 function plainObjectsOnly(value: object): boolean {
   const proto = Object.getPrototypeOf(value);
-  if (proto === Object.prototype || proto === null) return true;
   // A plain object from another realm (vm context) is still plain.
-  if (Object.getPrototypeOf(proto) === null && proto.constructor?.name === 'Object') return true;
-  throw new UnregisteredClassError((value as { constructor?: { name?: string } }).constructor?.name || 'anonymous class');
+  if (proto === Object.prototype || proto === null || (Object.getPrototypeOf(proto) === null && describeValue(value) === 'Object')) {
+    if (Object.hasOwn(value, 'constructor') || Object.hasOwn(value, '__proto__') || Object.hasOwn(value, 'prototype')) {
+      throw reservedKeyError(RESERVED_KEYS.find(key => Object.hasOwn(value, key))!);
+    }
+    return true;
+  }
+  throw new UnregisteredClassError(describeValue(value));
+}
+
+function isReservedKey(key: string): boolean {
+  return key === 'constructor' || key === '__proto__' || key === 'prototype';
+}
+
+function reservedKeyError(key: string, className?: string): SerializationError {
+  return new SerializationError(
+    `Message could not be serialized: ${className ? `a field of ${className}` : 'a plain object'} is named "${key}", ` +
+      `which receivers refuse (${RESERVED_KEYS.join(', ')} are reserved); rename the field or use a Map`,
+  );
+}
+
+/** An error's message for a dead-letter reason, bounded: codecs may quote peer data in it. */
+function errorText(error: unknown): string {
+  if (error instanceof Error) {
+    const message = Object.getOwnPropertyDescriptor(error, 'message')?.value;
+    return typeof message === 'string' ? printable(message, MAX_PROBLEM_TEXT) : describeValue(error);
+  }
+  return typeof error === 'string' ? printable(error, MAX_PROBLEM_TEXT) : describeValue(error);
 }
 
 // ---- per system ----------------------------------------------------------------------------
@@ -337,6 +409,7 @@ export class Serialization {
   private readonly byClass = new Map<Function, ClassEntry>();
   private readonly packr: Packr;
   private readonly unpackr: Unpackr;
+  private readonly guard: MsgpackGuard;
   /** Reused for every frame: decoding is synchronous, and nested decodes save and restore `reading`. */
   private readonly wireContext: ReadContext;
 
@@ -351,15 +424,24 @@ export class Serialization {
       // An unregistered class with a toJSON would silently arrive as something else; refuse it instead.
       useToJSON: false,
     } as ConstructorParameters<typeof Packr>[0]);
+    const structuredClone = options.structuredClone === true;
     this.unpackr = new Unpackr({
       useRecords: true,
       moreTypes: true,
       mapsAsObjects: false,
-      structuredClone: true,
+      // msgpackr decodes references unless this is exactly false.
+      structuredClone,
       // Binary fields are views of the frame (see decodeMessage, which never decodes from a shared chunk).
       copyBuffers: false,
     });
-    this.wireContext = { serialization: this, origin: host.location };
+    this.guard = new MsgpackGuard({
+      maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+      records: true,
+      extensions: true,
+      structuredClone,
+      mapsAsObjects: false,
+    });
+    this.wireContext = { serialization: this, origin: host.location, originUid: 0 };
   }
 
   /** Registers `cls` for this system; messages naming it can then be sent and received here. */
@@ -390,14 +472,22 @@ export class Serialization {
     }
   }
 
-  /** The value encoded by `serialize` on this node. Throws SerializationError for unknown classes. */
+  /** The value encoded by `serialize` on this node. Throws SerializationError for unknown classes and reserved keys. */
   deserialize(bytes: Uint8Array): unknown {
+    // A private copy: decoded binary fields are views of it, never of the caller's bytes.
+    const copy = Buffer.from(bytes);
+    let reserved: string | undefined;
+    try {
+      reserved = this.guard.check(copy, 0, copy.length);
+    } catch (error) {
+      throw new SerializationError(`Cannot deserialize: ${errorText(error)}`);
+    }
+    if (reserved !== undefined) throw new SerializationError(reservedKeyProblem(reserved));
     const previous = reading;
-    const ctx: ReadContext = { serialization: this, origin: this.host.location };
+    const ctx: ReadContext = { serialization: this, origin: this.host.location, originUid: 0 };
     reading = ctx;
     try {
-      // A private copy: decoded binary fields are views of it, never of the caller's bytes.
-      const value = this.unpackr.unpack(Buffer.from(bytes));
+      const value = this.unpackr.unpack(copy);
       if (ctx.problem) throw new SerializationError(ctx.problem);
       return value;
     } catch (error) {
@@ -409,12 +499,15 @@ export class Serialization {
 
   // ---- wire (used by the transport) ------------------------------------------------------
 
-  /** A complete Message frame for `message` to the actor at `path#uid` on the peer. Throws SerializationError. */
-  encodeMessage(path: string, uid: number, message: unknown): Buffer {
+  /**
+   * A complete Message frame for `message` to the actor at `path#uid` on the peer, addressed
+   * to the peer's incarnation `nodeUid` (0: any). Throws SerializationError.
+   */
+  encodeMessage(path: string, uid: number, nodeUid: number, message: unknown): Buffer {
     const previous = writing;
     writing = this;
     try {
-      const frame = this.packr.pack([path, uid, message], RESERVE_START_SPACE | FRAME_HEADER_BYTES);
+      const frame = this.packr.pack([path, uid, nodeUid, message], RESERVE_START_SPACE | FRAME_HEADER_BYTES);
       return writeFrameHeader(frame, FrameKind.Message);
     } catch (error) {
       throw asSerializationError(error);
@@ -424,11 +517,14 @@ export class Serialization {
   }
 
   /**
-   * Decodes the body of a Message frame written by the node at `origin`. Throws
-   * MalformedFrameError when the bytes are not a message (the connection then closes);
-   * an unknown class name is not malformed: it is reported in `problem`.
+   * Decodes the body of a Message frame written by the node `origin`. Throws
+   * MalformedFrameError when the bytes are not a message (the connection then closes); a
+   * payload this node cannot deliver (an unknown class, a reserved key) is not malformed:
+   * it is reported in `problem`.
    */
-  decodeMessage(buffer: Buffer, start: number, end: number, origin: NodeLocation, owned = false): DecodedMessage {
+  decodeMessage(buffer: Buffer, start: number, end: number, origin: MessageOrigin, owned = false): DecodedMessage {
+    // Linear and bounded: whatever msgpackr is handed next ends exactly at `end`.
+    const reserved = this.guard.check(buffer, start, end);
     if (!owned && (end - start > SCAN_LIMIT || mayHoldBinary(buffer, start, end))) {
       // Binary fields decode as views of the frame, so a frame inside a socket chunk is copied
       // first (small ones into Node's buffer pool): views then pin the frame, never the chunk,
@@ -442,6 +538,7 @@ export class Serialization {
     const previous = reading;
     const ctx = this.wireContext;
     ctx.origin = origin;
+    ctx.originUid = origin.uid;
     ctx.problem = undefined;
     reading = ctx;
     let decoded: unknown;
@@ -449,17 +546,21 @@ export class Serialization {
       decoded = this.unpackr.unpack(buffer, { start, end });
     } catch (error) {
       if (error instanceof RemoteError) throw error;
-      throw new MalformedFrameError(`undecodable message body (${error instanceof Error ? error.message.slice(0, 120) : String(error)})`);
+      if (error instanceof RangeError) throw new MalformedFrameError('the message is nested too deeply to decode');
+      throw new MalformedFrameError(`undecodable message body (${errorText(error)})`);
     } finally {
       reading = previous;
     }
-    if (!Array.isArray(decoded) || decoded.length !== 3) throw new MalformedFrameError('a message must be [path, uid, payload]');
-    const [path, uid, payload] = decoded as [unknown, unknown, unknown];
+    if (!Array.isArray(decoded) || decoded.length !== 4) throw new MalformedFrameError('a message must be [path, uid, nodeUid, payload]');
+    const [path, uid, nodeUid, payload] = decoded as [unknown, unknown, unknown, unknown];
     if (typeof path !== 'string' || path.charCodeAt(0) !== 47 || path.length > MAX_PATH_LENGTH) {
       throw new MalformedFrameError('message recipient path must be a string starting with /');
     }
     if (typeof uid !== 'number' || !Number.isSafeInteger(uid) || uid < 0) throw new MalformedFrameError('message recipient uid must be a non-negative integer');
-    return { path, uid, payload, problem: ctx.problem };
+    if (typeof nodeUid !== 'number' || !Number.isSafeInteger(nodeUid) || nodeUid < 0) throw new MalformedFrameError('message node uid must be a non-negative integer');
+    // A payload with a reserved key is never handed on, not even to dead-letter listeners.
+    if (reserved !== undefined) return { path, uid, nodeUid, payload: undefined, problem: reservedKeyProblem(reserved) };
+    return { path, uid, nodeUid, payload, problem: ctx.problem };
   }
 
   /** @internal */
@@ -473,10 +574,14 @@ export class Serialization {
   }
 }
 
+function reservedKeyProblem(key: string): string {
+  return `the message holds an object with the reserved key "${key}" (${RESERVED_KEYS.join(', ')} are refused); the sender must rename it or use a Map`;
+}
+
 function asSerializationError(error: unknown): Error {
   if (error instanceof RemoteError) return error;
   if (error instanceof RangeError && /call stack/i.test(error.message)) {
     return new SerializationError('Message could not be serialized: it is nested too deeply or contains a cycle (enable structuredClone for cycles)');
   }
-  return new SerializationError(`Message could not be serialized: ${error instanceof Error ? error.message : String(error)}`);
+  return new SerializationError(`Message could not be serialized: ${errorText(error)}`);
 }

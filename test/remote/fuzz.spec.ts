@@ -95,8 +95,8 @@ describe('Fuzzing the frame decoder and handshake', () => {
   it('survives random and mutated frames after the handshake', async () => {
     const refOnRaw = node.system.serialization;
     const validMessages = [
-      refOnRaw.encodeMessage('/user/echo', 0, { n: 1, list: [1, 2, 3], when: new Date(0) }),
-      refOnRaw.encodeMessage('/user/nobody', 5, new Map([['k', 'v']])),
+      refOnRaw.encodeMessage('/user/echo', 0, 0, { n: 1, list: [1, 2, 3], when: new Date(0) }),
+      refOnRaw.encodeMessage('/user/nobody', 5, 0, new Map([['k', 'v']])),
       encodeFrame(FrameKind.Heartbeat),
     ];
     await fc.assert(

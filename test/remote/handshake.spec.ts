@@ -81,7 +81,7 @@ describe('Handshake and secrets', () => {
     const node = await startNode({ secret: 's3cret' });
     const probe = new TestProbe<unknown>(node.system, 'target');
     const before = node.system.deadLetterCount;
-    const message = node.system.serialization.encodeMessage('/user/target', 0, 'sneaked in');
+    const message = node.system.serialization.encodeMessage('/user/target', 0, 0, 'sneaked in');
 
     const eager = await RawClient.connect(node.system.port);
     eager.write(message); // no Hello at all
@@ -192,7 +192,7 @@ describe('Connection limits', () => {
     const malformed = await rawHandshake(node.system.port);
     malformed.write(encodeFrame(FrameKind.Message, Buffer.from([0xc1, 0xc1, 0xc1])));
     await malformed.closedWithin();
-    expect(node.logs.text()).toMatch(/closed: Malformed frame: undecodable message body/);
+    expect(node.logs.text()).toMatch(/closed: Malformed frame: byte 0xc1 does not start a value/);
 
     const truncated = await rawHandshake(node.system.port);
     truncated.write(encodeFrame(FrameKind.Message, Buffer.alloc(100)).subarray(0, 40));

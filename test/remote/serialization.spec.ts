@@ -1,7 +1,9 @@
-import { Packr } from 'msgpackr';
+import fc from 'fast-check';
+import { Packr, Unpackr, addExtension } from 'msgpackr';
 import {
   ActorAddress,
   Behaviors,
+  DeadLetter,
   Find,
   Listing,
   Register,
@@ -14,7 +16,11 @@ import {
   type ActorRef,
 } from '../../lib/index.js';
 import { RemoteActorRef } from '../../lib/remote/remote-actor-ref.js';
-import { startNode, terminateAll, type TestNode } from './support/nodes.js';
+import { encodeFrame } from '../../lib/remote/frame-codec.js';
+import { decodeHelloFields } from '../../lib/remote/handshake.js';
+import { eventually } from '../support/eventually.js';
+import { messageBody, record } from './support/hostile-frames.js';
+import { FrameKind, rawHandshake, startNode, terminateAll, type TestNode } from './support/nodes.js';
 
 @Serializable('test.Point')
 class Point {
@@ -184,28 +190,29 @@ describe('Serialization', () => {
       expect(Object.prototype).not.toHaveProperty('polluted');
     });
 
-    it('turns a __proto__ key of a plain object into ordinary data', () => {
+    it('refuses a record with a reserved key, and decodes such a msgpack map as a Map', () => {
       const s = detached();
       // {"__proto__": {"polluted": 1}} as a msgpack map and as a record
       const asMap = Buffer.from([0x81, 0xa9, ...Buffer.from('__proto__'), 0x81, 0xa8, ...Buffer.from('polluted'), 0x01]);
       const fromMap = s.deserialize(asMap) as Map<string, unknown>;
       expect(fromMap).toBeInstanceOf(Map);
-      const asRecord = new Packr({ useRecords: true }).pack(JSON.parse('{"__proto__": {"polluted": 1}, "a": 1}'));
-      const fromRecord = s.deserialize(asRecord) as Record<string, unknown>;
-      expect(Object.getPrototypeOf(fromRecord)).toBe(Object.prototype);
-      expect(fromRecord.polluted).toBeUndefined();
-      expect(fromRecord.a).toBe(1);
+      for (const json of ['{"__proto__": {"polluted": 1}, "a": 1}', '{"a": {"constructor": {"name": 1}}}', '{"prototype": 1}']) {
+        const asRecord = new Packr({ useRecords: true }).pack(JSON.parse(json));
+        expect(() => s.deserialize(asRecord)).toThrow(/reserved key "(__proto__|constructor|prototype)"/);
+      }
     });
 
     it('rebuilds a registered class without letting its fields reach the prototype, setters or constructor', () => {
       const s = detached().register(WithSetter, 'test.WithSetter');
-      const hostile = JSON.parse('{"__proto__": {"polluted": 1}, "constructor": {"prototype": {"polluted": 1}}, "hook": "x", "observed": []}');
-      const back = s.deserialize(fieldBytes('test.WithSetter', hostile)) as WithSetter;
+      const back = s.deserialize(fieldBytes('test.WithSetter', { hook: 'x', observed: [] })) as WithSetter;
       expect(Object.getPrototypeOf(back)).toBe(WithSetter.prototype);
-      expect((back as unknown as Record<string, unknown>).polluted).toBeUndefined();
       expect(back.constructor).toBe(WithSetter);
       expect(back.observed).toEqual([]); // the setter did not run: `hook` is plain data
       expect(Object.getOwnPropertyDescriptor(back, 'hook')?.value).toBe('x');
+      for (const field of ['__proto__', 'constructor', 'prototype']) {
+        const hostile = JSON.parse(`{"${field}": {"polluted": 1}, "hook": "x"}`);
+        expect(() => s.deserialize(fieldBytes('test.WithSetter', hostile))).toThrow(new RegExp(`field name "${field}" is reserved`));
+      }
       expect(WithSetter.prototype).not.toHaveProperty('polluted');
     });
 
@@ -255,5 +262,206 @@ describe('Serialization', () => {
       expect(address).toBeInstanceOf(ActorAddress);
       expect(String(address)).toBe(ref.address.toString());
     });
+  });
+});
+
+describe('The host application\'s msgpackr', () => {
+  let a: TestNode;
+  let b: TestNode;
+  beforeAll(async () => {
+    a = await startNode();
+    b = await startNode();
+  });
+  afterAll(() => terminateAll(a, b));
+
+  it('round-trips its own extensions 0x41 and 0x43 while remoting runs in the same process', async () => {
+    class AppMoney {
+      constructor(readonly cents: number) {}
+    }
+    class AppTag {
+      constructor(readonly label: string) {}
+    }
+    addExtension({ Class: AppMoney, type: 0x41, write: (m: AppMoney) => m.cents, read: (c: number) => new AppMoney(c) });
+    addExtension({ Class: AppTag, type: 0x43, write: (t: AppTag) => t.label, read: (l: string) => new AppTag(l) });
+    const value = { price: new AppMoney(1250), tags: [new AppTag('new')] };
+    const appPackr = new Packr({ useRecords: true });
+    const back = new Unpackr({ useRecords: true }).unpack(appPackr.pack(value)) as typeof value;
+    expect(back.price).toBeInstanceOf(AppMoney);
+    expect(back.price.cents).toBe(1250);
+    expect(back.tags[0]).toEqual(new AppTag('new'));
+    // An actor ref packed by the app is plain data to the app, never the library's ref extension.
+    const ref = a.system.spawn(Behaviors.ignore as never, 'app-msgpack') as ActorRef<never>;
+    // The app's 0x41 bytes reach the library only when handed to it, and are then refused as a malformed ref.
+    expect(() => a.system.serialization.deserialize(appPackr.pack(new AppMoney(1)))).toThrow(/an actor ref must be/);
+    expect(a.system.serialization.deserialize(a.system.serialization.serialize({ ref }))).toEqual({ ref });
+
+    // And remoting still works with the app's extensions installed.
+    const received: unknown[] = [];
+    b.system.spawn(Behaviors.receiveMessage<unknown>(m => void received.push(m)), 'app-msgpack-sink');
+    a.system.remoteRef<unknown>(`${b.system.host}:${b.system.port}`, '/user/app-msgpack-sink').tell(new Point(3, 4));
+    await eventually(() => expect(received).toEqual([new Point(3, 4)]));
+  });
+});
+
+describe('Reserved keys and incarnations on the wire', () => {
+  let a: TestNode;
+  let b: TestNode;
+  beforeAll(async () => {
+    a = await startNode();
+    b = await startNode();
+  });
+  afterAll(() => terminateAll(a, b));
+
+  it('refuses to send a plain object or class field named constructor, __proto__ or prototype, naming the key', () => {
+    const s = a.system.serialization;
+    expect(() => s.encodeMessage('/user/x', 0, 0, { nested: [{ constructor: 1 }] })).toThrow(/plain object is named "constructor"/);
+    expect(() => s.encodeMessage('/user/x', 0, 0, JSON.parse('{"__proto__": 1}'))).toThrow(/named "__proto__"/);
+    expect(() => s.encodeMessage('/user/x', 0, 0, { prototype: 1 })).toThrow(/named "prototype"/);
+    const withField = Object.assign(new Point(1, 2), { prototype: 3 });
+    expect(() => s.encodeMessage('/user/x', 0, 0, withField)).toThrow(/a field of test.Point is named "prototype"/);
+    expect(() => s.encodeMessage('/user/x', 0, 0, new Map([['constructor', 1]]))).not.toThrow();
+  });
+
+  it('dead-letters a received reserved key with the reason, keeping the connection', async () => {
+    const letters: DeadLetter[] = [];
+    b.system.eventStream.subscribe(DeadLetter, e => letters.push(e));
+    const raw = await rawHandshake(b.system.port);
+    try {
+      const body = messageBody('/user/anyone', record('{"a": {"constructor": {"name": {"toString": 1}}}}'));
+      raw.write(encodeFrame(FrameKind.Message, body));
+      await eventually(() => expect(letters.map(l => l.reason)).toContainEqual(expect.stringMatching(/reserved key "constructor"/)));
+      expect(letters.find(l => /reserved/.test(l.reason))!.message).toBeUndefined();
+      expect(raw.closed).toBe(false);
+    } finally {
+      raw.destroy();
+    }
+  });
+
+  it('dead-letters a message addressed to another incarnation of this node, with both uids', async () => {
+    const letters: DeadLetter[] = [];
+    b.system.eventStream.subscribe(DeadLetter, e => letters.push(e));
+    const got: unknown[] = [];
+    b.system.spawn(Behaviors.receiveMessage<unknown>(m => void got.push(m)), 'incarnation-target');
+    const raw = await rawHandshake(b.system.port);
+    try {
+      const self = b.system.identity.uid;
+      raw.write(a.system.serialization.encodeMessage('/user/incarnation-target', 0, self + 1, 'for the old one'));
+      raw.write(a.system.serialization.encodeMessage('/user/incarnation-target', 0, self, 'for this one'));
+      raw.write(a.system.serialization.encodeMessage('/user/incarnation-target', 0, 0, 'for any'));
+      await eventually(() => expect(got).toEqual(['for this one', 'for any']));
+      expect(letters.map(l => l.reason)).toContain(
+        `addressed to incarnation ${self + 1} of this node, which is no longer running (this is incarnation ${self})`,
+      );
+    } finally {
+      raw.destroy();
+    }
+  });
+
+  it('gives refs the incarnation of their node: short form from the sending peer, long form as written', async () => {
+    const replies = new Map<string, RemoteActorRef<unknown>>();
+    b.system.spawn(
+      Behaviors.receiveMessage<{ name: string; ref: RemoteActorRef<unknown> }>(m => void replies.set(m.name, m.ref)),
+      'ref-collector',
+    );
+    const collector = a.system.remoteRef<unknown>(`${b.system.host}:${b.system.port}`, '/user/ref-collector');
+    expect((collector as RemoteActorRef<unknown>).nodeUid).toBe(0);
+    const own = a.system.spawn(Behaviors.ignore as never, 'own') as ActorRef<never>;
+    collector.tell({ name: 'own', ref: own });
+    await eventually(() => expect(replies.get('own')?.nodeUid).toBe(a.system.identity.uid));
+    // b sends the ref it received back to a's collector: the long form keeps a's incarnation.
+    const back = a.system.serialization.deserialize(b.system.serialization.serialize(replies.get('own'))) as ActorRef<never>;
+    expect(back).toBe(own);
+    // The long form names the incarnation as a 6th element (a 48-bit uid: 9 bytes) only when known.
+    const anyIncarnation = b.system.serialization.serialize(b.system.resolveRef(own.address as ActorAddress));
+    expect(b.system.serialization.serialize(replies.get('own')).length).toBe(anyIncarnation.length + 9);
+    // A ref of another incarnation of this node resolves to no actor.
+    const old = a.system.resolveRef(own.address as ActorAddress, a.system.identity.uid + 1);
+    expect(old).not.toBe(own);
+    expect((old as unknown as { isTerminated: boolean }).isTerminated).toBe(true);
+  });
+});
+
+describe('The receive check agrees with the encoder', () => {
+  it('accepts every value the encoder writes, exactly to its last byte, and refuses it truncated or followed by a byte', () => {
+    const s = detached();
+    const value = fc.letrec(tie => ({
+      any: fc.oneof(
+        { depthSize: 'small' },
+        fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.string(), fc.bigInt()),
+        fc.date({ noInvalidDate: true }),
+        fc.uint8Array({ maxLength: 40 }),
+        fc.array(tie('any'), { maxLength: 5 }),
+        fc.dictionary(fc.string({ maxLength: 8 }).filter(k => !['constructor', '__proto__', 'prototype'].includes(k)), tie('any'), { maxKeys: 5 }),
+        fc.array(fc.tuple(fc.string({ maxLength: 4 }), tie('any')), { maxLength: 3 }).map(entries => new Map(entries)),
+        fc.array(fc.integer(), { maxLength: 3 }).map(items => new Set(items)),
+        fc.tuple(fc.integer(), fc.integer()).map(([x, y]) => new Point(x, y)),
+      ),
+    })).any;
+    fc.assert(
+      fc.property(value, v => {
+        const bytes = s.serialize(v);
+        expect(s.deserialize(bytes)).toEqual(v);
+        if (bytes.length > 1) expect(() => s.deserialize(bytes.subarray(0, bytes.length - 1))).toThrow(SerializationError);
+        expect(() => s.deserialize(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(/1 bytes follow the value/);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('bounds the text of a codec error that quotes peer data, and strips its control characters', () => {
+    class Quoted {
+      constructor(readonly text: string) {}
+    }
+    const s = detached().register(Quoted, {
+      name: 'test.Quoted',
+      codec: {
+        toWire: q => q.text,
+        fromWire: d => {
+          throw new Error(`bad value ${String(d)}`);
+        },
+      },
+    });
+    const hostile = `\n\u001b[31mFORGED LOG LINE${'x'.repeat(10_000)}`;
+    let message = '';
+    try {
+      s.deserialize(s.serialize(new Quoted(hostile)));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^could not rebuild an instance of "test.Quoted": bad value \?\?\[31mFORGED LOG LINEx+…$/);
+    expect(message.length).toBeLessThan(300);
+  });
+
+  it('refuses a Hello with trailing bytes, references or a reserved key before looking at its fields', () => {
+    const hello = (fields: number[], trailing: number[] = []) => {
+      const body = Buffer.from([0x81, 0xa1, 0x76, ...fields, ...trailing]);
+      return () => decodeHelloFields(body, 0, body.length);
+    };
+    expect(hello([0x01])()).toEqual({ v: 1 });
+    expect(hello([0x01], [0x00])).toThrow(/1 bytes follow the value/);
+    expect(hello([0xd6, 0x70, 0, 0, 0, 0])).toThrow(/extension values are not allowed here/);
+    const reserved = Buffer.from([0x82, 0xa1, 0x76, 0x01, 0xab, ...Buffer.from('constructor'), 0x01]);
+    expect(() => decodeHelloFields(reserved, 0, reserved.length)).toThrow(/Hello with the reserved key "constructor"/);
+  });
+
+  it('accepts structured-clone references only on a node that opted in, as both nodes must', () => {
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+    const host = { location, resolveRef: () => { throw new Error('no refs here'); } };
+    const optedIn = new Serialization(host, { structuredClone: true });
+    const back = optedIn.deserialize(optedIn.serialize(cyclic)) as Record<string, unknown>;
+    expect(back.self).toBe(back);
+    expect(() => detached().deserialize(optedIn.serialize(cyclic))).toThrow(/structured-clone references are disabled on this node/);
+  });
+
+  it('refuses nesting beyond maxDepth with a typed error', () => {
+    const s = new Serialization({ location, resolveRef: () => { throw new Error('no refs here'); } }, { maxDepth: 16 });
+    let deep: unknown = 1;
+    for (let i = 0; i < 16; i++) deep = [deep];
+    expect(s.deserialize(s.serialize(deep))).toEqual(deep);
+    expect(() => s.deserialize(s.serialize([deep]))).toThrow(/nested deeper than 16 levels/);
+    // A million levels: refused at level 17 by the check, never a stack overflow in the decoder.
+    const million = Buffer.from([...new Array(1_000_000).fill(0x91), 0x90]);
+    expect(() => s.deserialize(million)).toThrow(/nested deeper than 16 levels/);
   });
 });

@@ -1,0 +1,185 @@
+/**
+ * Hostile frames against a node in its own OS process (fixtures/node.ts, with a secret):
+ * before authentication, and from an authenticated raw peer. After each one the node is
+ * up, its echo answers a good peer, and its receptionist still answers Find.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { eventually } from '../support/eventually.js';
+import { Find, Listing, ServiceKey, type ActorRef } from '../../lib/index.js';
+import { encodeFrame } from '../../lib/remote/frame-codec.js';
+import { Ping, Pong, Tally, TallyResult } from './fixtures/messages.js';
+import {
+  classInstance,
+  deepNesting,
+  helloBody,
+  hugeArrayHeader,
+  manyEmptyArrays,
+  messageBody,
+  record,
+  recordExpansion,
+  recordDefinitionsPadded,
+  recordRedefinitions,
+  referenceGraph,
+} from './support/hostile-frames.js';
+import { FrameKind, RawClient, rawHandshake, startNode, terminateAll, type TestNode } from './support/nodes.js';
+
+const fixture = fileURLToPath(new URL('./fixtures/node.ts', import.meta.url));
+const SECRET = 'hostile-frames-secret';
+
+interface ChildNode {
+  process: ChildProcess;
+  port: number;
+  stderr: string[];
+}
+
+function forkNode(): Promise<ChildNode> {
+  const child = fork(fixture, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, NODE_OPTIONS: '', NODE_SECRET: SECRET },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  const stderr: string[] = [];
+  child.stderr?.on('data', chunk => stderr.push(String(chunk)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`child node did not start: ${stderr.join('')}`)), 20_000);
+    child.once('message', message => {
+      clearTimeout(timer);
+      resolve({ process: child, port: (message as { ready: number }).ready, stderr });
+    });
+    child.once('exit', code => {
+      clearTimeout(timer);
+      reject(new Error(`child node exited with ${code}: ${stderr.join('')}`));
+    });
+  });
+}
+
+async function stopNode(child: ChildNode | undefined): Promise<void> {
+  if (!child || child.process.exitCode !== null || child.process.signalCode !== null) return;
+  const exited = new Promise(resolve => child.process.once('exit', resolve));
+  child.process.send({ stop: true });
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+describe('Hostile frames against a node in another OS process', () => {
+  let good: TestNode;
+  let child: ChildNode;
+  const raws: RawClient[] = [];
+  const roundTrips: Record<string, number> = {};
+
+  beforeAll(async () => {
+    [good, child] = await Promise.all([startNode({ secret: SECRET }), forkNode()]);
+    await answersGoodPeer('warm-up');
+  }, 30_000);
+
+  afterEach(() => {
+    for (const raw of raws.splice(0)) raw.destroy();
+  });
+
+  afterAll(async () => {
+    await stopNode(child);
+    await terminateAll(good);
+    // The figures live in bench/hostile-frames.ts; this is for the curious reader of a CI log.
+    console.log(`good peer's ask round trip after each hostile frame (ms): ${JSON.stringify(roundTrips)}`);
+  });
+
+  const node = () => `127.0.0.1:${child.port}`;
+
+  async function answersGoodPeer(label: string): Promise<void> {
+    expect(child.process.exitCode).toBeNull();
+    const echo = good.system.remoteRef<Ping>(node(), '/user/echo');
+    const t0 = performance.now();
+    const pong = await good.system.ask<Pong>(echo, r => new Ping(7, r), 5000);
+    roundTrips[label] = Math.round((performance.now() - t0) * 10) / 10;
+    expect(pong).toEqual(new Pong(7, child.process.pid!));
+  }
+
+  async function deadLettersOfChild(): Promise<number> {
+    const sink = good.system.remoteRef<Tally>(node(), '/user/sink');
+    return (await good.system.ask<TallyResult>(sink, r => new Tally(r), 5000)).deadLetters;
+  }
+
+  async function authenticated(): Promise<RawClient> {
+    const raw = await rawHandshake(child.port, { secret: SECRET });
+    raws.push(raw);
+    expect(raw.frames.some(f => f.kind === FrameKind.Accept)).toBe(true);
+    return raw;
+  }
+
+  it('closes an unauthenticated Hello carrying a reference graph and a trailing byte', async () => {
+    const body = helloBody(referenceGraph(24), [0x00]);
+    expect(body.length).toBeLessThan(520);
+    const raw = await RawClient.connect(child.port);
+    raws.push(raw);
+    raw.write(encodeFrame(FrameKind.Hello, body));
+    await raw.closedWithin(3000);
+    await answersGoodPeer('hello with reference graph');
+  });
+
+  it.each([
+    ['with a trailing byte', [0x00]],
+    ['without a trailing byte', []],
+  ])('closes an authenticated Message frame carrying a reference graph %s', async (label, trailing) => {
+    const raw = await authenticated();
+    raw.write(encodeFrame(FrameKind.Message, messageBody('/user/echo', referenceGraph(24), trailing)));
+    await raw.closedWithin(3000);
+    await answersGoodPeer(`message with reference graph ${label}`);
+  });
+
+  it('dead-letters objects whose constructor cannot be named, and the receptionist still answers Find', async () => {
+    const before = await deadLettersOfChild();
+    const raw = await authenticated();
+    const hostile = messageBody('/system/receptionist', record('{"constructor": {"name": {"toString": 1}}}'));
+    raw.write(encodeFrame(FrameKind.Message, hostile));
+    raw.write(encodeFrame(FrameKind.Message, hostile));
+    // Not malformed: the connection stays, the messages are dead letters.
+    await answersGoodPeer('constructor payload to the receptionist');
+    // The raw peer's frames travel on their own connection: poll for their dead letters.
+    await eventually(async () => expect(await deadLettersOfChild()).toBe(before + 2));
+    expect(raw.closed).toBe(false);
+    const receptionist = good.system.remoteRef<Find<never>>(node(), '/system/receptionist');
+    const listing = await good.system.ask<Listing<never>>(receptionist, r => new Find(ServiceKey.of('nothing'), r as ActorRef<Listing<never>>), 5000);
+    expect(listing).toBeInstanceOf(Listing);
+  });
+
+  it.each([
+    ['a record of 200 long keys instantiated 2,000 times', recordExpansion(200, 200, 2000)],
+    ['a record definition every 10 bytes', recordDefinitionsPadded(6000, 10)],
+    ['record ids redefined 16,000 times', recordRedefinitions(16_000)],
+    ['arrays nested 100,000 deep', deepNesting(100_000)],
+    ['an array announcing 2^32-1 elements', hugeArrayHeader()],
+  ])('closes a frame with %s', async (label, payload) => {
+    const raw = await authenticated();
+    raw.write(encodeFrame(FrameKind.Message, messageBody('/user/echo', payload)));
+    await raw.closedWithin(3000);
+    await answersGoodPeer(label);
+  });
+
+  it.each([
+    ['200,000 empty arrays (the most objects per byte)', manyEmptyArrays(200_000)],
+    ['record ids redefined 500 times (within the budget of definitions)', recordRedefinitions(500)],
+  ])('takes a well-formed frame of %s as a dead letter', async (label, payload) => {
+    const before = await deadLettersOfChild();
+    const raw = await authenticated();
+    raw.write(encodeFrame(FrameKind.Message, messageBody('/user/nobody', payload)));
+    await answersGoodPeer(label);
+    await eventually(async () => expect(await deadLettersOfChild()).toBe(before + 1));
+    expect(raw.closed).toBe(false);
+  });
+
+  it.each([
+    ['__proto__ in a nested record', record('{"a": [{"b": {"__proto__": {"polluted": 1}}}]}')],
+    ['prototype in a record', record('{"prototype": {"polluted": 1}}')],
+    ['constructor inside a class instance field', classInstance('fixture.Seq', '{"n": {"constructor": 1}}')],
+    ['constructor as a class instance field', classInstance('fixture.Seq', '{"constructor": 1, "n": 1}')],
+  ])('dead-letters %s and keeps the connection', async (label, payload) => {
+    const before = await deadLettersOfChild();
+    const raw = await authenticated();
+    raw.write(encodeFrame(FrameKind.Message, messageBody('/user/sink', payload)));
+    await answersGoodPeer(label);
+    await eventually(async () => expect(await deadLettersOfChild()).toBe(before + 1));
+    expect(raw.closed).toBe(false);
+  });
+});
