@@ -4,10 +4,9 @@
  * authenticated. Anything the protocol does not allow closes this connection only.
  */
 import type { Duplex } from 'node:stream';
-import { Packr, RESERVE_START_SPACE } from 'msgpackr';
-import { printable, type Cancellable, type NodeLocation, type Scheduler } from '../actor/index.js';
+import type { Cancellable, Scheduler } from '../actor/index.js';
 import { FrameTimeoutError, FrameTooLargeError, HandshakeRejectedError, HandshakeTimeoutError, MalformedFrameError, RemoteError } from './errors.js';
-import { FRAME_HEADER_BYTES, FrameDecoder, FrameKind, HANDSHAKE_MAX_FRAME_SIZE, encodeFrame, writeFrameHeader } from './frame-codec.js';
+import { FRAME_HEADER_BYTES, FrameDecoder, FrameKind, HANDSHAKE_MAX_FRAME_SIZE, encodeFrame } from './frame-codec.js';
 import {
   PROTOCOL_VERSION,
   computeProof,
@@ -16,6 +15,7 @@ import {
   encodeAccept,
   encodeAuth,
   encodeHello,
+  decodeReject,
   encodeReject,
   encodeWelcome,
   newNonce,
@@ -57,15 +57,6 @@ export interface ConnectionHandler {
 
 const GOODBYE = encodeFrame(FrameKind.Goodbye);
 
-// The busy Reject is the only handshake frame with a field besides the reason; older nodes ignore it.
-const rejectPackr = new Packr({ useRecords: false, moreTypes: false });
-
-/** A Reject saying the node is too busy to handshake now: the dialler closes with `busy` and retries soon. */
-export function encodeBusyReject(reason: string): Buffer {
-  const body = { reason: reason.slice(0, 1000), busy: true };
-  return writeFrameHeader(Buffer.from(rejectPackr.pack(body, RESERVE_START_SPACE | FRAME_HEADER_BYTES) as Uint8Array), FrameKind.Reject);
-}
-
 function heartbeatFrame(kind: number, sequence: number): Buffer {
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + 4);
   frame.writeUInt32BE(5, 0);
@@ -86,8 +77,6 @@ const enum Stage {
 export class Connection {
   /** The authenticated peer; set once the handshake has completed. */
   peer?: NodeIdentity;
-  /** The peer's location, shared by every ref it sends in short form. */
-  peerLocation?: NodeLocation;
   /** Largest frame the peer accepts (from its handshake). */
   peerMaxFrameSize = 0;
   bytesSent = 0;
@@ -206,7 +195,7 @@ export class Connection {
   evict(reason: string): void {
     if (this.stage === Stage.Closed) return;
     const greeted = this.direction === 'inbound' && this.stage === Stage.Authenticating;
-    this.finish('busy', reason, false, greeted ? encodeBusyReject(reason) : undefined);
+    this.finish('busy', reason, false, greeted ? encodeReject(reason, true) : undefined);
   }
 
   /** Closes after telling the peer we are leaving, so it does not log a failure. */
@@ -331,9 +320,8 @@ export class Connection {
       return;
     }
     if (kind === FrameKind.Reject) {
-      const fields = decodeHelloFields(buffer, start, end, 'Reject');
-      const reason = typeof fields.reason === 'string' ? printable(fields.reason, 1000) : 'no reason given';
-      this.fail(new HandshakeRejectedError(reason, this.remote).message, fields.busy === true ? 'busy' : 'refused');
+      const { reason, busy } = decodeReject(buffer, start, end);
+      this.fail(new HandshakeRejectedError(reason, this.remote).message, busy ? 'busy' : 'refused');
       return;
     }
     if (this.direction === 'inbound') this.onInboundHandshake(kind, buffer, start, end);
@@ -427,7 +415,6 @@ export class Connection {
     this.handshakeTimer = undefined;
     this.stage = Stage.Open;
     this.peer = peer.node;
-    this.peerLocation = peer.node.location;
     this.peerMaxFrameSize = peer.maxFrameSize;
     this.decoder.maxFrameSize = this.settings.maxFrameSize;
     this.handler.established(this);

@@ -78,8 +78,13 @@ export function encodeAccept(): Buffer {
   return frame(FrameKind.Accept, {});
 }
 
-export function encodeReject(reason: string): Buffer {
-  return frame(FrameKind.Reject, { reason: reason.slice(0, 1000) });
+/**
+ * A refusal. `busy` says the node had no room for another handshake right now, so the
+ * dialler retries soon instead of treating it as a configuration mismatch; nodes that do
+ * not know the field ignore it.
+ */
+export function encodeReject(reason: string, busy = false): Buffer {
+  return frame(FrameKind.Reject, busy ? { reason: reason.slice(0, 1000), busy: true } : { reason: reason.slice(0, 1000) });
 }
 
 function helloFields(m: HelloMessage): Record<string, unknown> {
@@ -147,9 +152,14 @@ export function decodeAuth(buffer: Buffer, start: number, end: number): AuthMess
   return { proof: proof as Uint8Array | undefined };
 }
 
-export function decodeReject(buffer: Buffer, start: number, end: number): string {
-  const { reason } = decodeMap(buffer, start, end, 'Reject');
-  return typeof reason === 'string' ? printable(reason, 1000) : 'no reason given';
+export interface RejectMessage {
+  readonly reason: string;
+  readonly busy: boolean;
+}
+
+export function decodeReject(buffer: Buffer, start: number, end: number): RejectMessage {
+  const { reason, busy } = decodeMap(buffer, start, end, 'Reject');
+  return { reason: typeof reason === 'string' ? printable(reason, 1000) : 'no reason given', busy: busy === true };
 }
 
 export function newNonce(): Uint8Array {

@@ -108,7 +108,7 @@ export class RawClient {
   /** The reason in a Reject frame, if the node sent one. */
   rejectReason(): string | undefined {
     const frame = this.frames.find(f => f.kind === FrameKind.Reject);
-    return frame ? decodeReject(frame.body, 0, frame.body.length) : undefined;
+    return frame ? decodeReject(frame.body, 0, frame.body.length).reason : undefined;
   }
 
   async closedWithin(timeoutMs = 3000): Promise<void> {
