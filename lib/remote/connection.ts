@@ -29,7 +29,7 @@ import type { NodeIdentity } from './node-identity.js';
 export type ConnectionDirection = 'inbound' | 'outbound';
 
 /** Why a connection ended: `normal` (shutdown, peer left), `refused` (handshake said no), `failure` (anything else). */
-export type CloseKind = 'normal' | 'refused' | 'failure';
+export type CloseKind = 'normal' | 'refused' | 'busy' | 'failure';
 
 export interface ConnectionSettings {
   readonly self: NodeIdentity;

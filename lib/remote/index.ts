@@ -32,4 +32,9 @@ export {
   UnregisteredClassError,
   SerializableNameConflictError,
   RemoteConfigurationError,
+  MessageTooLargeError,
+  OutboundQueueFullError,
+  PeerUnreachableError,
+  AssociationEvictedError,
+  PeerDisconnectedError,
 } from './errors.js';

@@ -8,20 +8,28 @@
  * one ordered path per direction. Both directions carry heartbeats and handshake frames.
  */
 import type { Duplex } from 'node:stream';
-import { describeValue, type ActorAddress, type ActorLogger, type Cancellable, type InternalActorRef, type Scheduler } from '../actor/index.js';
+import { ActorSystemTerminatedError, describeValue, type ActorAddress, type ActorLogger, type Cancellable, type InternalActorRef, type Scheduler } from '../actor/index.js';
 import { Association, type AssociationEvents, type AssociationSettings } from './association.js';
 import { Connection, type CloseKind, type ConnectionDirection, type ConnectionHandler } from './connection.js';
+import { AssociationEvictedError, MessageTooLargeError, PeerDisconnectedError, type PeerUnreachableError } from './errors.js';
 import { FRAME_HEADER_BYTES } from './frame-codec.js';
 import { formatHostPort, type NodeIdentity } from './node-identity.js';
 import { RemoteActorRef, type RemoteSender } from './remote-actor-ref.js';
 import type { Serialization } from './serialization.js';
 import type { TransportListener } from './transport.js';
 
+/** The frame's length field: frame limits count what follows it (kind byte and body). */
+const LENGTH_FIELD_BYTES = FRAME_HEADER_BYTES - 1;
+
 export interface RemotingSettings extends AssociationSettings {
   readonly heartbeatIntervalMs: number;
   readonly shutdownTimeoutMs: number;
   /** Remote refs kept for reuse (refs to `/temp` ask replies are never kept). */
   readonly refCacheSize: number;
+  /** Outbound associations at most; the least recently used one is closed to make room. */
+  readonly maxAssociations: number;
+  /** An association with nothing sent (and nothing queued) for this long is stopped and removed. */
+  readonly associationIdleTimeoutMs: number;
 }
 
 /** What remoting needs from its system. */
@@ -30,6 +38,8 @@ export interface RemotingHost {
   readonly scheduler: Scheduler;
   deadLetter(message: unknown, recipient: string, reason: string | Error): void;
   resolveLocal<T>(path: string, uid?: number): InternalActorRef<T> | undefined;
+  /** Fails at once every pending ask whose target is an actor on `host:port`, with `cause`; returns how many. */
+  failAsksToNode(host: string, port: number, cause: Error): number;
 }
 
 /** Connection events, for the system (which publishes them) and the cluster layer above it. */
@@ -46,6 +56,8 @@ export interface PeerStats {
   readonly uid?: number;
   readonly connected: boolean;
   readonly queued: number;
+  /** Bytes of the queued frames (copies, so the memory they hold). */
+  readonly queuedBytes: number;
   readonly messagesSent: number;
   readonly bytesSent: number;
   readonly overflowed: number;
@@ -62,6 +74,16 @@ export interface RemoteStats {
   readonly overflowed: number;
   /** Messages that could not be serialized (dead letters at the sender). */
   readonly serializationFailures: number;
+  /** Messages refused at the sender for a frame above this node's or the peer's limit. */
+  readonly tooLarge: number;
+  /** Connection attempts made by every association so far (including ones since removed). */
+  readonly connectAttempts: number;
+  /** Associations that gave up on their peer (PeerUnreachableError). */
+  readonly associationsGivenUp: number;
+  /** Associations closed to stay within `maxAssociations`. */
+  readonly associationsEvicted: number;
+  /** Associations stopped after `associationIdleTimeoutMs` without use. */
+  readonly associationsIdleStopped: number;
   readonly inboundConnections: number;
   readonly peers: readonly PeerStats[];
 }
@@ -80,6 +102,16 @@ export class Remoting implements RemoteSender, AssociationEvents {
   private receivedBytes = 0;
   private serializationFailures = 0;
   private readonly loggedSerializationFailures = new Set<string>();
+  private useCounter = 0;
+  /** Attempts of associations already removed (live ones count their own). */
+  private pastConnectAttempts = 0;
+  private tooLarge = 0;
+  private givenUp = 0;
+  private evicted = 0;
+  private idleStopped = 0;
+  /** Warnings about unreachable peers in the current minute: refs from the wire may name any number of made-up nodes. */
+  private reachWarnings = 0;
+  private reachWindowStart = 0;
 
   constructor(
     private readonly host: RemotingHost,
@@ -132,14 +164,19 @@ export class Remoting implements RemoteSender, AssociationEvents {
     return ref;
   }
 
-  /** The association (outbound queue and connection) for `host:port`, created on first use. */
+  /**
+   * The association (outbound queue and connection) for `host:port`, created on first use;
+   * at `maxAssociations` the least recently used one is closed first.
+   */
   association(host: string, port: number): Association {
     // Every ask reply goes to a fresh (uncached) temp ref of the same peer: skip the key building then.
     const last = this.lastAssociation;
-    if (last !== undefined && last.port === port && last.host === host) return last;
+    if (last !== undefined && last.port === port && last.host === host && !last.isRetired) return last;
     const key = formatHostPort(host, port);
     let association = this.associations.get(key);
-    if (!association) {
+    if (association === undefined || association.isRetired) {
+      if (association !== undefined) this.remove(association);
+      if (this.associations.size >= this.settings.maxAssociations) this.evictLeastRecentlyUsed();
       association = new Association(host, port, key, this.settings, this);
       this.associations.set(key, association);
     }
@@ -149,7 +186,7 @@ export class Remoting implements RemoteSender, AssociationEvents {
 
   send(ref: RemoteActorRef<unknown>, message: unknown): void {
     if (this.stopping) {
-      this.host.deadLetter(message, ref.key, 'the actor system is terminated');
+      this.host.deadLetter(message, ref.key, new ActorSystemTerminatedError(this.host.identity.system));
       return;
     }
     const address = ref.address;
@@ -167,7 +204,18 @@ export class Remoting implements RemoteSender, AssociationEvents {
       this.host.deadLetter(message, ref.key, error instanceof Error ? error : reason);
       return;
     }
-    (ref.outbound ??= this.association(address.host!, address.port!)).send(frame, message, ref);
+    const maxFrameSize = this.settings.connection.maxFrameSize;
+    if (frame.length - LENGTH_FIELD_BYTES > maxFrameSize) {
+      this.tooLarge++;
+      const node = formatHostPort(address.host!, address.port!);
+      this.host.deadLetter(message, ref.key, new MessageTooLargeError(describeValue(message), frame.length - LENGTH_FIELD_BYTES, maxFrameSize, 'maxFrameSize', node));
+      return;
+    }
+    // Only this class sets `outbound`, always to an Association; a retired one is replaced.
+    let association = ref.outbound as Association | undefined;
+    if (association === undefined || association.isRetired) association = ref.outbound = this.association(address.host!, address.port!);
+    association.lastUsed = ++this.useCounter;
+    association.send(frame, message, ref);
   }
 
   stats(): RemoteStats {
@@ -175,15 +223,18 @@ export class Remoting implements RemoteSender, AssociationEvents {
     let messagesSent = 0;
     let bytesSent = 0;
     let overflowed = 0;
+    let connectAttempts = this.pastConnectAttempts;
     for (const a of this.associations.values()) {
       messagesSent += a.messagesSent;
       bytesSent += a.bytesSent;
       overflowed += a.overflowed;
+      connectAttempts += a.connectAttempts;
       peers.push({
         node: a.key,
         uid: a.peer?.uid,
         connected: a.isConnected,
         queued: a.queued,
+        queuedBytes: a.bytesQueued,
         messagesSent: a.messagesSent,
         bytesSent: a.bytesSent,
         overflowed: a.overflowed,
@@ -196,6 +247,11 @@ export class Remoting implements RemoteSender, AssociationEvents {
       bytesReceived: this.receivedBytes,
       overflowed,
       serializationFailures: this.serializationFailures,
+      tooLarge: this.tooLarge,
+      connectAttempts,
+      associationsGivenUp: this.givenUp,
+      associationsEvicted: this.evicted,
+      associationsIdleStopped: this.idleStopped,
       inboundConnections: this.inbound.size,
       peers,
     };
@@ -233,7 +289,7 @@ export class Remoting implements RemoteSender, AssociationEvents {
 
   // ---- AssociationEvents -----------------------------------------------------------------
 
-  deadLetter(message: unknown, recipient: InternalActorRef<unknown>, reason: string): void {
+  deadLetter(message: unknown, recipient: InternalActorRef<unknown>, reason: string | Error): void {
     this.host.deadLetter(message, recipient.key, reason);
   }
 
@@ -242,8 +298,19 @@ export class Remoting implements RemoteSender, AssociationEvents {
     this.events.peerConnected(connection.peer!, 'outbound');
   }
 
-  disconnected(_association: Association, connection: Connection, kind: CloseKind, reason: string): void {
+  disconnected(association: Association, connection: Connection, kind: CloseKind, reason: string): void {
     this.connectionClosed(connection, kind, reason);
+    // A reply may still come over the peer's own connection to us, but a peer that dropped
+    // ours has most likely gone: waiting for each ask's timeout only delays the caller.
+    if (!this.stopping) this.host.failAsksToNode(association.host, association.port, new PeerDisconnectedError(association.key, reason));
+  }
+
+  gaveUp(association: Association, error: PeerUnreachableError): void {
+    this.givenUp++;
+    this.remove(association);
+    if (this.stopping) return;
+    this.warnUnreachable(`${error.message}; dropped what was queued for it`);
+    this.host.failAsksToNode(association.host, association.port, error);
   }
 
   connectFailed(association: Association, reason: string): void {
@@ -253,7 +320,7 @@ export class Remoting implements RemoteSender, AssociationEvents {
       this.log.debug(`Still cannot reach ${association.key}: ${reason}`);
     } else {
       this.quietFailures.add(association.key);
-      this.log.warn(`Cannot reach ${association.key}: ${reason}${association.queued > 0 ? ` (${association.queued} messages queued; retrying with backoff)` : ''}`);
+      this.warnUnreachable(`Cannot reach ${association.key}: ${reason}${association.queued > 0 ? ` (${association.queued} messages queued; retrying with backoff)` : ''}`);
     }
     this.events.handshakeFailed(association.key, 'outbound', reason);
   }
@@ -291,6 +358,36 @@ export class Remoting implements RemoteSender, AssociationEvents {
     else if (connection.direction === 'inbound') this.events.handshakeFailed(connection.remote, 'inbound', reason);
   }
 
+  /** At most 20 warnings a minute about unreachable peers; the rest go to debug. */
+  private warnUnreachable(message: string): void {
+    const now = this.host.scheduler.now();
+    if (now - this.reachWindowStart >= 60_000) {
+      if (this.reachWarnings > 20) this.log.warn(`${this.reachWarnings - 20} more warnings about unreachable peers in the last minute were logged at debug level`);
+      this.reachWindowStart = now;
+      this.reachWarnings = 0;
+    }
+    if (++this.reachWarnings <= 20) this.log.warn(message);
+    else this.log.debug(message);
+  }
+
+  private evictLeastRecentlyUsed(): void {
+    let oldest: Association | undefined;
+    for (const a of this.associations.values()) if (oldest === undefined || a.lastUsed < oldest.lastUsed) oldest = a;
+    if (oldest === undefined) return;
+    this.evicted++;
+    this.remove(oldest);
+    oldest.retire(new AssociationEvictedError(oldest.key, this.settings.maxAssociations));
+  }
+
+  /** Forgets a retired (or retiring) association: later sends to its node start a new one. */
+  private remove(association: Association): void {
+    if (this.associations.get(association.key) !== association) return;
+    this.associations.delete(association.key);
+    this.pastConnectAttempts += association.connectAttempts;
+    this.quietFailures.delete(association.key);
+    if (this.lastAssociation === association) this.lastAssociation = undefined;
+  }
+
   private localAddress(path: string, uid: number): string {
     const self = this.host.identity;
     return `actor://${self.system}@${self.hostPort}${path}#${uid}`;
@@ -301,7 +398,16 @@ export class Remoting implements RemoteSender, AssociationEvents {
     this.tickTimer = this.host.scheduler.schedule(interval, () => {
       if (this.stopping) return;
       for (const connection of this.inbound) connection.tick(interval);
-      for (const association of this.associations.values()) association.tick(interval);
+      const idleLimit = this.settings.associationIdleTimeoutMs;
+      for (const association of this.associations.values()) {
+        if (association.idleFor(interval) >= idleLimit) {
+          this.idleStopped++;
+          this.remove(association);
+          association.retire(new Error(`nothing sent to ${association.key} for ${idleLimit} ms (associationIdleTimeoutMs)`));
+        } else {
+          association.tick(interval);
+        }
+      }
       this.scheduleTick();
     });
   }
