@@ -4,7 +4,8 @@
  *    pending ask (they fail with PeerDisconnectedError instead of waiting for their timeout);
  *  - memory held vs bytes queued for a frozen (SIGSTOPped) peer: ArrayBuffer and RSS growth
  *    after forced GCs, for ~100 MB of 100 KiB messages, alone and interleaved with oversized
- *    messages that are encoded and then refused (they leave the encoder's shared chunk large);
+ *    messages that are encoded and then refused (they leave the encoder's shared chunk large),
+ *    and for 500,000 messages of about 100 bytes;
  *  - redials of a peer that completes the handshake and drops at once, per second, with the
  *    default backoff settings.
  * Bounded: about 15 s in all.
@@ -28,6 +29,9 @@ const ASKS_PER_ROUND = 100;
 const ASK_TIMEOUT_MS = 20_000;
 const FROZEN_MESSAGES = 1000;
 const FROZEN_MESSAGE_BYTES = 100 * 1024;
+const SMALL_MESSAGES = 500_000;
+/** Payload of the small message; its frame is about 100 bytes. */
+const SMALL_MESSAGE_BYTES = 64;
 const FLAP_WINDOW_MS = 3000;
 
 v8.setFlagsFromString('--expose-gc');
@@ -107,12 +111,15 @@ async function askToKilledNode(system: RemoteActorSystem): Promise<Row> {
 
 // ---- memory for a frozen peer -----------------------------------------------------------------
 
-async function frozenPeer(interleaved: boolean): Promise<Row> {
+type Frozen = 'large' | 'large, interleaved' | 'small';
+
+async function frozenPeer(kind: Frozen): Promise<Row> {
   const system = await RemoteActorSystem.start({
     name: 'bench',
     logLevel: 'error',
     maxFrameSize: MB,
     outboundQueueBytes: 256 * MB,
+    outboundQueueSize: 2 * SMALL_MESSAGES,
     idleTimeoutMs: 60_000,
     deadLetterLogLimit: 0,
   });
@@ -123,11 +130,16 @@ async function frozenPeer(interleaved: boolean): Promise<Row> {
     child.kill('SIGSTOP');
     const sink = system.remoteRef<Blob>(node, '/user/sink') as ActorRef<Blob>;
     const before = await settledMemory();
-    const data = Buffer.alloc(FROZEN_MESSAGE_BYTES, 1);
-    const oversized = new Blob(-1, Buffer.alloc(1.2 * MB, 2));
-    for (let i = 0; i < FROZEN_MESSAGES; i++) {
-      sink.tell(new Blob(i, data));
-      if (interleaved) sink.tell(oversized);
+    if (kind === 'small') {
+      const data = Buffer.alloc(SMALL_MESSAGE_BYTES, 1);
+      for (let i = 0; i < SMALL_MESSAGES; i++) sink.tell(new Blob(i, data));
+    } else {
+      const data = Buffer.alloc(FROZEN_MESSAGE_BYTES, 1);
+      const oversized = new Blob(-1, Buffer.alloc(1.2 * MB, 2));
+      for (let i = 0; i < FROZEN_MESSAGES; i++) {
+        sink.tell(new Blob(i, data));
+        if (kind === 'large, interleaved') sink.tell(oversized);
+      }
     }
     // Until the socket pushes back and the queue stops shrinking.
     let last = -1;
@@ -143,7 +155,7 @@ async function frozenPeer(interleaved: boolean): Promise<Row> {
     const arrayBuffers = after.arrayBuffers - before.arrayBuffers;
     const rss = after.rss - before.rss;
     return {
-      figure: interleaved ? 'frozen peer, with refused 1.2 MiB messages in between' : 'frozen peer, 100 KiB messages',
+      figure: { large: 'frozen peer, 100 KiB messages', 'large, interleaved': 'frozen peer, 100 KiB with refused 1.2 MiB in between', small: 'frozen peer, 100-byte messages' }[kind],
       'messages queued': peer.queued,
       'MB queued': round2(queued / MB),
       'MB ArrayBuffers held': round2(arrayBuffers / MB),
@@ -215,15 +227,17 @@ const rows: Row[] = [];
 const system = await RemoteActorSystem.start({ name: 'bench', logLevel: 'error', deadLetterLogLimit: 0 });
 rows.push(await askToKilledNode(system));
 await system.terminate();
-rows.push(await frozenPeer(false));
-rows.push(await frozenPeer(true));
+rows.push(await frozenPeer('large'));
+rows.push(await frozenPeer('large, interleaved'));
+rows.push(await frozenPeer('small'));
 rows.push(await flappingPeer());
 
-const [kill, plain, mixed, flap] = rows;
+const [kill, plain, mixed, small, flap] = rows;
 report('associations', 'Dead, frozen and flapping peers: what they cost the sender', rows, {
   summary: [
     `ask to a SIGKILLed node: all ${kill['asks/round']} pending asks failed ${kill['all failed ms p50']} ms (p50; max ${kill['all failed ms max']} ms) after the kill, ask timeout ${ASK_TIMEOUT_MS} ms`,
     `frozen peer: ${plain['MB queued']} MB queued held ${plain['MB ArrayBuffers held']} MB of ArrayBuffers (${plain['held / queued']}x); with refused oversized messages in between ${mixed['MB queued']} MB held ${mixed['MB ArrayBuffers held']} MB (${mixed['held / queued']}x)`,
+    `frozen peer, ${small['messages queued']} small messages: ${small['MB queued']} MB queued held ${small['MB ArrayBuffers held']} MB of ArrayBuffers (${small['held / queued']}x)`,
     `handshake-and-drop peer: ${flap['redials/s']} redials/s with the default backoff`,
   ],
 });
