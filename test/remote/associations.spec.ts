@@ -229,7 +229,8 @@ describe('Associations are bounded', () => {
       let sent = 0;
       // Keep something queued all the time, as a busy sender would.
       const sender = setInterval(() => {
-        if (sent++ < 2000) target.tell(new Payload(Buffer.alloc(1)));
+        // After the give-up a new message would start a new association: stop there.
+        if (sent++ < 2000 && a.system.remoteStats().associationsGivenUp === 0) target.tell(new Payload(Buffer.alloc(1)));
       }, 2);
       try {
         await until(() => a.system.remoteStats().associationsGivenUp === 1, 'the give-up after 8 short connections', 10_000);
