@@ -77,6 +77,8 @@ export class Association implements ConnectionHandler, OutboundQueue {
   bytesSent = 0;
   /** Messages dropped because the queue was full. */
   overflowed = 0;
+  /** Messages refused for a frame above the peer's maxFrameSize or outboundQueueBytes. */
+  tooLarge = 0;
   /** Dials made (including host-name lookups that failed), for statistics. */
   connectAttempts = 0;
   /** Set by Remoting on every send: the least recently used association is evicted first. */
@@ -154,11 +156,13 @@ export class Association implements ConnectionHandler, OutboundQueue {
     this.usedSinceTick = true;
     const size = frame.length - LENGTH_FIELD_BYTES;
     if (this.peerMaxFrameSize > 0 && size > this.peerMaxFrameSize) {
+      this.tooLarge++;
       this.events.deadLetter(message, recipient, new MessageTooLargeError(describeValue(message), size, this.peerMaxFrameSize, "the peer's maxFrameSize", this.key));
       return;
     }
     const { outboundQueueSize, outboundQueueBytes } = this.settings;
     if (frame.length > outboundQueueBytes) {
+      this.tooLarge++;
       this.events.deadLetter(message, recipient, new MessageTooLargeError(describeValue(message), frame.length, outboundQueueBytes, 'outboundQueueBytes', this.key));
       return;
     }
@@ -233,6 +237,7 @@ export class Association implements ConnectionHandler, OutboundQueue {
           // Queued before the peer's limit was known: the peer would refuse it and drop the
           // connection with everything queued behind it.
           if (end > start) break;
+          this.tooLarge++;
           const message = this.messages[i];
           this.events.deadLetter(message, this.recipients[i], new MessageTooLargeError(describeValue(message), length - LENGTH_FIELD_BYTES, this.peerMaxFrameSize, "the peer's maxFrameSize", this.key));
           dropped += length;

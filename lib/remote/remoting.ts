@@ -103,8 +103,8 @@ export class Remoting implements RemoteSender, AssociationEvents {
   private serializationFailures = 0;
   private readonly loggedSerializationFailures = new Set<string>();
   private useCounter = 0;
-  /** Attempts of associations already removed (live ones count their own). */
-  private pastConnectAttempts = 0;
+  /** Counters of associations already removed (live ones count their own), so totals never go down. */
+  private readonly past = { messagesSent: 0, bytesSent: 0, overflowed: 0, tooLarge: 0, connectAttempts: 0 };
   private tooLarge = 0;
   private givenUp = 0;
   private evicted = 0;
@@ -220,15 +220,14 @@ export class Remoting implements RemoteSender, AssociationEvents {
 
   stats(): RemoteStats {
     const peers: PeerStats[] = [];
-    let messagesSent = 0;
-    let bytesSent = 0;
-    let overflowed = 0;
-    let connectAttempts = this.pastConnectAttempts;
+    let { messagesSent, bytesSent, overflowed, tooLarge, connectAttempts } = this.past;
+    tooLarge += this.tooLarge;
     for (const a of this.associations.values()) {
       messagesSent += a.messagesSent;
       bytesSent += a.bytesSent;
       overflowed += a.overflowed;
       connectAttempts += a.connectAttempts;
+      tooLarge += a.tooLarge;
       peers.push({
         node: a.key,
         uid: a.peer?.uid,
@@ -247,7 +246,7 @@ export class Remoting implements RemoteSender, AssociationEvents {
       bytesReceived: this.receivedBytes,
       overflowed,
       serializationFailures: this.serializationFailures,
-      tooLarge: this.tooLarge,
+      tooLarge,
       connectAttempts,
       associationsGivenUp: this.givenUp,
       associationsEvicted: this.evicted,
@@ -383,7 +382,11 @@ export class Remoting implements RemoteSender, AssociationEvents {
   private remove(association: Association): void {
     if (this.associations.get(association.key) !== association) return;
     this.associations.delete(association.key);
-    this.pastConnectAttempts += association.connectAttempts;
+    this.past.messagesSent += association.messagesSent;
+    this.past.bytesSent += association.bytesSent;
+    this.past.overflowed += association.overflowed;
+    this.past.tooLarge += association.tooLarge;
+    this.past.connectAttempts += association.connectAttempts;
     this.quietFailures.delete(association.key);
     if (this.lastAssociation === association) this.lastAssociation = undefined;
   }
