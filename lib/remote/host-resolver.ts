@@ -25,14 +25,17 @@ interface Waiting {
   reject: (error: Error) => void;
 }
 
-export function dnsHostResolver(now: () => number = () => performance.now()): HostResolver {
+type Lookup = (host: string, callback: (error: Error | null, address: string) => void) => void;
+
+/** `lookup` is dns.lookup unless a test passes its own. */
+export function dnsHostResolver(now: () => number = () => performance.now(), lookupHost: Lookup = lookup): HostResolver {
   let running = 0;
   const waiting: Waiting[] = [];
   const failed = new Map<string, { at: number; error: Error }>();
 
   const start = (job: Waiting): void => {
     running++;
-    lookup(job.host, (error, address) => {
+    lookupHost(job.host, (error, address) => {
       running--;
       if (error) {
         if (failed.size >= MAX_NEGATIVE) failed.delete(failed.keys().next().value as string);

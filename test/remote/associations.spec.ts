@@ -178,6 +178,21 @@ describe('Associations are bounded', () => {
     }
   });
 
+  it('resolves a host name once: a name that does not resolve gives up at once, after one attempt', async () => {
+    const a = await startNode();
+    try {
+      const target = a.system.remoteRef<Payload>('no-such-node.invalid:4000', '/user/sink');
+      const failed = await rejection(a.system.ask<string>(target, r => new Payload(Buffer.alloc(1), r), 10_000));
+      const cause = failed.cause as PeerUnreachableError;
+      expect(cause).toBeInstanceOf(PeerUnreachableError);
+      expect(cause.attempts).toBe(1);
+      expect(cause.message).toMatch(/^Gave up on no-such-node\.invalid:4000 after 1 connect attempt in \d+ ms \(last: host name no-such-node\.invalid does not resolve: /);
+      expect(a.system.remoteStats().peers).toEqual([]);
+    } finally {
+      await terminateAll(a);
+    }
+  });
+
   it('gives up after giveUpAfterMs without a connection', async () => {
     const port = await closedPort();
     const a = await startNode({ giveUpAfterMs: 300, maxConnectAttempts: 1000, minBackoffMs: 20, maxBackoffMs: 50 });
