@@ -94,8 +94,8 @@ export class RemoteActorSystem extends ActorSystem {
         maxConnectAttempts: s.maxConnectAttempts,
         giveUpAfterMs: s.giveUpAfterMs,
         stableConnectionMs: s.stableConnectionMs,
-        // A custom transport may not speak IP at all: it gets the names as they are.
-        resolveHost: options.transport === undefined ? dnsHostResolver(() => this.scheduler.now()) : undefined,
+        // Another transport may not speak IP at all: it gets the names as they are.
+        resolveHost: bound.transport instanceof TcpTransport ? dnsHostResolver(() => this.scheduler.now()) : undefined,
         heartbeatIntervalMs: s.heartbeatIntervalMs,
         shutdownTimeoutMs: s.shutdownTimeoutMs,
         refCacheSize: 10_000,

@@ -83,12 +83,12 @@ export interface RemoteActorSystemOptions extends ActorSystemOptions {
   /**
    * Replaces TCP (tests, benchmarks). Default: a TcpTransport.
    *
-   * Host names in actor addresses: with the default transport each association resolves its
+   * Host names in actor addresses: with a TcpTransport (the default) each association resolves its
    * peer's name once (dns.lookup, at most 2 lookups at a time and 64 waiting) and dials the
    * address it got until a lasting connection ends; a name that does not resolve makes the
    * association give up at once (PeerUnreachableError), and a name that just failed fails
    * again for 5 s without a lookup. So refs from the wire naming made-up hosts cost at most
-   * one lookup per association. IP literals are used as they are. A custom transport gets
+   * one lookup per association. IP literals are used as they are. Any other transport gets
    * the host name unresolved.
    */
   transport?: Transport;
