@@ -26,6 +26,7 @@ const BENCHES: Bench[] = [
   { name: 'serialization', flags: [] },
   { name: 'remote', flags: [], optional: true },
   { name: 'slowloris', flags: [], optional: true },
+  { name: 'associations', flags: [], optional: true },
 ];
 /** Each child is stopped if it runs longer than this (the whole run should stay under 3 minutes). */
 const CHILD_TIMEOUT_MS = 90_000;

@@ -33,4 +33,9 @@ export {
   UnregisteredClassError,
   SerializableNameConflictError,
   RemoteConfigurationError,
+  MessageTooLargeError,
+  OutboundQueueFullError,
+  PeerUnreachableError,
+  AssociationEvictedError,
+  PeerDisconnectedError,
 } from './errors.js';

@@ -7,7 +7,9 @@ import type { Duplex } from 'node:stream';
 import { ActorAddress, ActorSystem, DeadActorRef, type ActorRef, type ActorSystemOptions } from '../actor/index.js';
 import { DEFAULT_REMOTE_DELIVERY_PATHS, RemoteDeliveryPolicy } from './delivery-policy.js';
 import { RemoteConfigurationError } from './errors.js';
+import { dnsHostResolver } from './host-resolver.js';
 import { NodeIdentity, newIncarnationUid, parseNodeAddress } from './node-identity.js';
+import { RemoteActorRef } from './remote-actor-ref.js';
 import { HandshakeFailed, PeerConnected, PeerDisconnected } from './remote-events.js';
 import { resolveRemoteOptions, type RemoteActorSystemOptions, type ResolvedRemoteOptions } from './remote-settings.js';
 import { Remoting, type RemoteStats, type RemotingListener } from './remoting.js';
@@ -118,10 +120,17 @@ export class RemoteActorSystem extends ActorSystem {
         maxBackoffMs: s.maxBackoffMs,
         outboundQueueSize: s.outboundQueueSize,
         outboundQueueBytes: s.outboundQueueBytes,
+        maxConnectAttempts: s.maxConnectAttempts,
+        giveUpAfterMs: s.giveUpAfterMs,
+        stableConnectionMs: s.stableConnectionMs,
+        // Another transport may not speak IP at all: it gets the names as they are.
+        resolveHost: bound.transport instanceof TcpTransport ? dnsHostResolver(() => this.scheduler.now()) : undefined,
         heartbeatIntervalMs: s.heartbeatIntervalMs,
         shutdownTimeoutMs: s.shutdownTimeoutMs,
         refCacheSize: 10_000,
         admission: { maxPendingHandshakes: s.maxPendingHandshakes, maxPendingPerAddress: s.maxPendingPerAddress, maxInboundPerPeer: s.maxInboundPerPeer },
+        maxAssociations: s.maxAssociations,
+        associationIdleTimeoutMs: s.associationIdleTimeoutMs,
       },
       listener,
       this.loggerFor(`Remoting(${bound.identity.hostPort})`),
@@ -187,6 +196,19 @@ export class RemoteActorSystem extends ActorSystem {
       );
     }
     return this.remoting.remoteRef<T>(address, nodeUid);
+  }
+
+  /**
+   * Fails every pending ask to an actor on `host:port` at once (its node disconnected or was
+   * given up), with AskFailedError whose cause is `cause`. Called by Remoting.
+   * @internal
+   */
+  failAsksToNode(host: string, port: number, cause: Error): number {
+    return this.failPendingAsks(
+      target => target instanceof RemoteActorRef && target.address.port === port && target.address.host === host,
+      cause.message,
+      cause,
+    );
   }
 
   // ---- hooks for the cluster layer (call super to keep the events published) ---------------

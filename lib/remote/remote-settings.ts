@@ -68,9 +68,58 @@ export interface RemoteActorSystemOptions extends ActorSystemOptions {
   outboundQueueBytes?: number;
   /** How long `terminate()` waits for outbound queues to flush and peers to close. Default 2000. */
   shutdownTimeoutMs?: number;
+  /**
+   * Peers this node sends to at once (one outbound association and socket each). Beyond it
+   * the least recently used association is closed and what it had queued becomes dead
+   * letters (AssociationEvictedError). Default 512: sockets are what runs out first, and
+   * the common 1024-descriptor limit must also hold inbound connections; that still covers
+   * a cluster of a few hundred nodes plus the clients it replies to. Refs that arrive in
+   * messages may name any node, so without a cap every made-up address would cost a socket.
+   */
+  maxAssociations?: number;
+  /**
+   * An association with nothing sent and nothing queued for this long is stopped and
+   * removed (its connection closed with a goodbye); the next message starts a new one.
+   * Checked every `heartbeatIntervalMs`. Default 300000 (5 min): a reconnect costs one
+   * handshake, so only peers that really went quiet (a client replied to once) let go.
+   */
+  associationIdleTimeoutMs?: number;
+  /**
+   * Failed connection attempts after which an association gives up: its queue becomes dead
+   * letters (PeerUnreachableError naming host:port, the attempts and the last reason) and
+   * it is removed; the next message to that node starts afresh. A connection that closes
+   * within `stableConnectionMs` counts as a failed attempt. Default 60: with the default
+   * backoff `giveUpAfterMs` decides first (about 11 attempts in 30 s); the count bounds the
+   * dials when the backoff is configured short.
+   */
+  maxConnectAttempts?: number;
+  /**
+   * Time without a lasting connection after which an association gives up, as for
+   * `maxConnectAttempts` (checked after each failed attempt, so the actual time can exceed it
+   * by one backoff plus `connectTimeoutMs`). Default 30000: long enough to ride out a process
+   * restart or a short network cut, short enough that messages for a node that is gone free
+   * their memory and asks to it fail within half a minute.
+   */
+  giveUpAfterMs?: number;
+  /**
+   * A connection that closes sooner than this after its handshake counts as a failed attempt
+   * and is redialled with backoff (a peer that accepts and drops at once is not hammered); a
+   * longer one resets the backoff and is redialled at once. Default 5000.
+   */
+  stableConnectionMs?: number;
   /** Encode object identity (cycles, shared sub-objects); costs ~50% more encoding time. Default false. */
   structuredClone?: boolean;
-  /** Replaces TCP (tests, benchmarks). Default: a TcpTransport. */
+  /**
+   * Replaces TCP (tests, benchmarks). Default: a TcpTransport.
+   *
+   * Host names in actor addresses: with a TcpTransport (the default) each association resolves its
+   * peer's name once (dns.lookup, at most 2 lookups at a time and 64 waiting) and dials the
+   * address it got until a lasting connection ends; a name that does not resolve makes the
+   * association give up at once (PeerUnreachableError), and a name that just failed fails
+   * again for 5 s without a lookup. So refs from the wire naming made-up hosts cost at most
+   * one lookup per association. IP literals are used as they are. Any other transport gets
+   * the host name unresolved.
+   */
   transport?: Transport;
   /**
    * Local actor paths remote peers may message besides the defaults (`/user`,
@@ -100,6 +149,11 @@ export interface ResolvedRemoteOptions {
   readonly outboundQueueSize: number;
   readonly outboundQueueBytes: number;
   readonly shutdownTimeoutMs: number;
+  readonly maxAssociations: number;
+  readonly associationIdleTimeoutMs: number;
+  readonly maxConnectAttempts: number;
+  readonly giveUpAfterMs: number;
+  readonly stableConnectionMs: number;
 }
 
 const HOST = /^[A-Za-z0-9.\-:%]{1,255}$/;
@@ -165,6 +219,11 @@ export function resolveRemoteOptions(options: RemoteActorSystemOptions): Resolve
     outboundQueueSize: positive('outboundQueueSize', options.outboundQueueSize, 100_000),
     outboundQueueBytes: positive('outboundQueueBytes', options.outboundQueueBytes, 64 * 1024 * 1024),
     shutdownTimeoutMs: positive('shutdownTimeoutMs', options.shutdownTimeoutMs, 2000),
+    maxAssociations: count('maxAssociations', options.maxAssociations, 512),
+    associationIdleTimeoutMs: positive('associationIdleTimeoutMs', options.associationIdleTimeoutMs, 300_000),
+    maxConnectAttempts: count('maxConnectAttempts', options.maxConnectAttempts, 60),
+    giveUpAfterMs: positive('giveUpAfterMs', options.giveUpAfterMs, 30_000),
+    stableConnectionMs: positive('stableConnectionMs', options.stableConnectionMs, 5000),
   };
 }
 

@@ -8,15 +8,19 @@
  * one ordered path per direction. Both directions carry heartbeats and handshake frames.
  */
 import type { Duplex } from 'node:stream';
-import { describeValue, printable, type ActorAddress, type ActorLogger, type Cancellable, type InternalActorRef, type Scheduler } from '../actor/index.js';
+import { ActorSystemTerminatedError, describeValue, printable, type ActorAddress, type ActorLogger, type Cancellable, type InternalActorRef, type Scheduler } from '../actor/index.js';
 import { Admission, type AdmissionSettings, type AdmissionStats } from './admission.js';
 import { Association, type AssociationEvents, type AssociationSettings } from './association.js';
 import { Connection, type CloseKind, type ConnectionDirection, type ConnectionHandler } from './connection.js';
+import { AssociationEvictedError, MessageTooLargeError, PeerDisconnectedError, type PeerUnreachableError } from './errors.js';
 import { FRAME_HEADER_BYTES } from './frame-codec.js';
 import { formatHostPort, type NodeIdentity } from './node-identity.js';
 import { RemoteActorRef, type RemoteSender } from './remote-actor-ref.js';
 import type { Serialization } from './serialization.js';
 import type { TransportListener } from './transport.js';
+
+/** The frame's length field: frame limits count what follows it (kind byte and body). */
+const LENGTH_FIELD_BYTES = FRAME_HEADER_BYTES - 1;
 
 export interface RemotingSettings extends AssociationSettings {
   readonly heartbeatIntervalMs: number;
@@ -24,6 +28,10 @@ export interface RemotingSettings extends AssociationSettings {
   /** Remote refs kept for reuse (refs to `/temp` ask replies are never kept). */
   readonly refCacheSize: number;
   readonly admission: AdmissionSettings;
+  /** Outbound associations at most; the least recently used one is closed to make room. */
+  readonly maxAssociations: number;
+  /** An association with nothing sent (and nothing queued) for this long is stopped and removed. */
+  readonly associationIdleTimeoutMs: number;
 }
 
 /** What remoting needs from its system. */
@@ -34,6 +42,8 @@ export interface RemotingHost {
   resolveLocal<T>(path: string, uid?: number): InternalActorRef<T> | undefined;
   /** Which local paths remote peers may message. */
   readonly remoteDelivery: { allows(path: string): boolean };
+  /** Fails at once every pending ask whose target is an actor on `host:port`, with `cause`; returns how many. */
+  failAsksToNode(host: string, port: number, cause: Error): number;
 }
 
 /** Connection events, for the system (which publishes them) and the cluster layer above it. */
@@ -50,6 +60,8 @@ export interface PeerStats {
   readonly uid?: number;
   readonly connected: boolean;
   readonly queued: number;
+  /** Bytes of the queued frames (copies, so the memory they hold). */
+  readonly queuedBytes: number;
   readonly messagesSent: number;
   readonly bytesSent: number;
   readonly overflowed: number;
@@ -66,6 +78,16 @@ export interface RemoteStats {
   readonly overflowed: number;
   /** Messages that could not be serialized (dead letters at the sender). */
   readonly serializationFailures: number;
+  /** Messages refused at the sender for a frame above this node's or the peer's limit. */
+  readonly tooLarge: number;
+  /** Connection attempts made by every association so far (including ones since removed). */
+  readonly connectAttempts: number;
+  /** Associations that gave up on their peer (PeerUnreachableError). */
+  readonly associationsGivenUp: number;
+  /** Associations closed to stay within `maxAssociations`. */
+  readonly associationsEvicted: number;
+  /** Associations stopped after `associationIdleTimeoutMs` without use. */
+  readonly associationsIdleStopped: number;
   readonly inboundConnections: number;
   readonly peers: readonly PeerStats[];
 }
@@ -94,6 +116,16 @@ export class Remoting implements RemoteSender, AssociationEvents {
   private receivedBytes = 0;
   private serializationFailures = 0;
   private readonly loggedSerializationFailures = new Set<string>();
+  private useCounter = 0;
+  /** Counters of associations already removed (live ones count their own), so totals never go down. */
+  private readonly past = { messagesSent: 0, bytesSent: 0, overflowed: 0, tooLarge: 0, connectAttempts: 0 };
+  private tooLarge = 0;
+  private givenUp = 0;
+  private evicted = 0;
+  private idleStopped = 0;
+  /** Warnings about unreachable peers in the current minute: refs from the wire may name any number of made-up nodes. */
+  private reachWarnings = 0;
+  private reachWindowStart = 0;
 
   constructor(
     private readonly host: RemotingHost,
@@ -193,14 +225,19 @@ export class Remoting implements RemoteSender, AssociationEvents {
     return ref;
   }
 
-  /** The association (outbound queue and connection) for `host:port`, created on first use. */
+  /**
+   * The association (outbound queue and connection) for `host:port`, created on first use;
+   * at `maxAssociations` the least recently used one is closed first.
+   */
   association(host: string, port: number): Association {
     // Every ask reply goes to a fresh (uncached) temp ref of the same peer: skip the key building then.
     const last = this.lastAssociation;
-    if (last !== undefined && last.port === port && last.host === host) return last;
+    if (last !== undefined && last.port === port && last.host === host && !last.isRetired) return last;
     const key = formatHostPort(host, port);
     let association = this.associations.get(key);
-    if (!association) {
+    if (association === undefined || association.isRetired) {
+      if (association !== undefined) this.remove(association);
+      if (this.associations.size >= this.settings.maxAssociations) this.evictLeastRecentlyUsed();
       association = new Association(host, port, key, this.settings, this);
       this.associations.set(key, association);
     }
@@ -210,7 +247,7 @@ export class Remoting implements RemoteSender, AssociationEvents {
 
   send(ref: RemoteActorRef<unknown>, message: unknown): void {
     if (this.stopping) {
-      this.host.deadLetter(message, ref.key, 'the actor system is terminated');
+      this.host.deadLetter(message, ref.key, new ActorSystemTerminatedError(this.host.identity.system));
       return;
     }
     const address = ref.address;
@@ -228,23 +265,36 @@ export class Remoting implements RemoteSender, AssociationEvents {
       this.host.deadLetter(message, ref.key, error instanceof Error ? error : reason);
       return;
     }
-    (ref.outbound ??= this.association(address.host!, address.port!)).send(frame, message, ref);
+    const maxFrameSize = this.settings.connection.maxFrameSize;
+    if (frame.length - LENGTH_FIELD_BYTES > maxFrameSize) {
+      this.tooLarge++;
+      const node = formatHostPort(address.host!, address.port!);
+      this.host.deadLetter(message, ref.key, new MessageTooLargeError(describeValue(message), frame.length - LENGTH_FIELD_BYTES, maxFrameSize, 'maxFrameSize', node));
+      return;
+    }
+    // Only this class sets `outbound`, always to an Association; a retired one is replaced.
+    let association = ref.outbound as Association | undefined;
+    if (association === undefined || association.isRetired) association = ref.outbound = this.association(address.host!, address.port!);
+    association.lastUsed = ++this.useCounter;
+    association.send(frame, message, ref);
   }
 
   stats(): RemoteStats {
     const peers: PeerStats[] = [];
-    let messagesSent = 0;
-    let bytesSent = 0;
-    let overflowed = 0;
+    let { messagesSent, bytesSent, overflowed, tooLarge, connectAttempts } = this.past;
+    tooLarge += this.tooLarge;
     for (const a of this.associations.values()) {
       messagesSent += a.messagesSent;
       bytesSent += a.bytesSent;
       overflowed += a.overflowed;
+      connectAttempts += a.connectAttempts;
+      tooLarge += a.tooLarge;
       peers.push({
         node: a.key,
         uid: a.peer?.uid,
         connected: a.isConnected,
         queued: a.queued,
+        queuedBytes: a.bytesQueued,
         messagesSent: a.messagesSent,
         bytesSent: a.bytesSent,
         overflowed: a.overflowed,
@@ -257,6 +307,11 @@ export class Remoting implements RemoteSender, AssociationEvents {
       bytesReceived: this.receivedBytes,
       overflowed,
       serializationFailures: this.serializationFailures,
+      tooLarge,
+      connectAttempts,
+      associationsGivenUp: this.givenUp,
+      associationsEvicted: this.evicted,
+      associationsIdleStopped: this.idleStopped,
       inboundConnections: this.inbound.size,
       peers,
     };
@@ -294,7 +349,7 @@ export class Remoting implements RemoteSender, AssociationEvents {
 
   // ---- AssociationEvents -----------------------------------------------------------------
 
-  deadLetter(message: unknown, recipient: InternalActorRef<unknown>, reason: string): void {
+  deadLetter(message: unknown, recipient: InternalActorRef<unknown>, reason: string | Error): void {
     this.host.deadLetter(message, recipient.key, reason);
   }
 
@@ -303,8 +358,19 @@ export class Remoting implements RemoteSender, AssociationEvents {
     this.events.peerConnected(connection.peer!, 'outbound');
   }
 
-  disconnected(_association: Association, connection: Connection, kind: CloseKind, reason: string): void {
+  disconnected(association: Association, connection: Connection, kind: CloseKind, reason: string): void {
     this.connectionClosed(connection, kind, reason);
+    // A reply may still come over the peer's own connection to us, but a peer that dropped
+    // ours has most likely gone: waiting for each ask's timeout only delays the caller.
+    if (!this.stopping) this.host.failAsksToNode(association.host, association.port, new PeerDisconnectedError(association.key, reason));
+  }
+
+  gaveUp(association: Association, error: PeerUnreachableError): void {
+    this.givenUp++;
+    this.remove(association);
+    if (this.stopping) return;
+    this.warnUnreachable(`${error.message}; dropped what was queued for it`);
+    this.host.failAsksToNode(association.host, association.port, error);
   }
 
   connectFailed(association: Association, reason: string): void {
@@ -314,7 +380,7 @@ export class Remoting implements RemoteSender, AssociationEvents {
       this.log.debug(`Still cannot reach ${association.key}: ${reason}`);
     } else {
       this.quietFailures.add(association.key);
-      this.log.warn(`Cannot reach ${association.key}: ${reason}${association.queued > 0 ? ` (${association.queued} messages queued; retrying with backoff)` : ''}`);
+      this.warnUnreachable(`Cannot reach ${association.key}: ${reason}${association.queued > 0 ? ` (${association.queued} messages queued; retrying with backoff)` : ''}`);
     }
     this.events.handshakeFailed(association.key, 'outbound', reason);
   }
@@ -369,6 +435,40 @@ export class Remoting implements RemoteSender, AssociationEvents {
     else if (connection.direction === 'inbound') this.events.handshakeFailed(connection.remote, 'inbound', reason);
   }
 
+  /** At most 20 warnings a minute about unreachable peers; the rest go to debug. */
+  private warnUnreachable(message: string): void {
+    const now = this.host.scheduler.now();
+    if (now - this.reachWindowStart >= 60_000) {
+      if (this.reachWarnings > 20) this.log.warn(`${this.reachWarnings - 20} more warnings about unreachable peers in the last minute were logged at debug level`);
+      this.reachWindowStart = now;
+      this.reachWarnings = 0;
+    }
+    if (++this.reachWarnings <= 20) this.log.warn(message);
+    else this.log.debug(message);
+  }
+
+  private evictLeastRecentlyUsed(): void {
+    let oldest: Association | undefined;
+    for (const a of this.associations.values()) if (oldest === undefined || a.lastUsed < oldest.lastUsed) oldest = a;
+    if (oldest === undefined) return;
+    this.evicted++;
+    this.remove(oldest);
+    oldest.retire(new AssociationEvictedError(oldest.key, this.settings.maxAssociations));
+  }
+
+  /** Forgets a retired (or retiring) association: later sends to its node start a new one. */
+  private remove(association: Association): void {
+    if (this.associations.get(association.key) !== association) return;
+    this.associations.delete(association.key);
+    this.past.messagesSent += association.messagesSent;
+    this.past.bytesSent += association.bytesSent;
+    this.past.overflowed += association.overflowed;
+    this.past.tooLarge += association.tooLarge;
+    this.past.connectAttempts += association.connectAttempts;
+    this.quietFailures.delete(association.key);
+    if (this.lastAssociation === association) this.lastAssociation = undefined;
+  }
+
   private localAddress(path: string, uid: number): string {
     const self = this.host.identity;
     return `actor://${self.system}@${self.hostPort}${path}#${uid}`;
@@ -380,7 +480,16 @@ export class Remoting implements RemoteSender, AssociationEvents {
       if (this.stopping) return;
       for (const connection of this.inbound) connection.tick(interval);
       this.admission.tick();
-      for (const association of this.associations.values()) association.tick(interval);
+      const idleLimit = this.settings.associationIdleTimeoutMs;
+      for (const association of this.associations.values()) {
+        if (association.idleFor(interval) >= idleLimit) {
+          this.idleStopped++;
+          this.remove(association);
+          association.retire(new Error(`nothing sent to ${association.key} for ${idleLimit} ms (associationIdleTimeoutMs)`));
+        } else {
+          association.tick(interval);
+        }
+      }
       this.scheduleTick();
     });
   }
