@@ -13,15 +13,12 @@
  * Run: npx tsx bench/associations.ts   (or through bench/run-all.ts)
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { RemoteActorSystem, type ActorRef } from '../lib/index.js';
-import { FrameDecoder, FrameKind, HANDSHAKE_MAX_FRAME_SIZE } from '../lib/remote/frame-codec.js';
-import { PROTOCOL_VERSION, encodeAccept, encodeWelcome, newNonce } from '../lib/remote/handshake.js';
-import { NodeIdentity } from '../lib/remote/node-identity.js';
 import { Blob, Ping, Pong, Tick } from './remote/messages.js';
+import { startFlappingPeer } from '../test/remote/support/flapping-peer.js';
 import { percentiles, report, type Row } from './support/report.js';
 
 const KILL_ROUNDS = 5;
@@ -171,35 +168,9 @@ async function frozenPeer(kind: Frozen): Promise<Row> {
 // ---- a peer that accepts the handshake and drops -----------------------------------------------
 
 async function flappingPeer(): Promise<Row> {
-  let accepted = 0;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer(socket => {
-    accepted++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    const self = new NodeIdentity('bench', '127.0.0.1', (server.address() as net.AddressInfo).port, 777);
-    let stage = 0;
-    const decoder = new FrameDecoder(HANDSHAKE_MAX_FRAME_SIZE, kind => {
-      if (stage === 0 && kind === FrameKind.Hello) {
-        stage = 1;
-        socket.write(encodeWelcome({ version: PROTOCOL_VERSION, system: 'bench', node: self, nonce: newNonce(), maxFrameSize: MB }));
-      } else if (stage === 1 && kind === FrameKind.Auth) {
-        stage = 2;
-        socket.end(encodeAccept());
-      }
-    });
-    socket.on('data', chunk => {
-      try {
-        decoder.push(chunk);
-      } catch {
-        socket.destroy();
-      }
-    });
-  });
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const peer = await startFlappingPeer('bench');
   const system = await RemoteActorSystem.start({ name: 'bench', logLevel: 'error', deadLetterLogLimit: 0 });
-  const target = system.remoteRef<Tick>(`127.0.0.1:${(server.address() as net.AddressInfo).port}`, '/user/sink');
+  const target = system.remoteRef<Tick>(`127.0.0.1:${peer.port}`, '/user/sink');
   const started = performance.now();
   let n = 0;
   while (performance.now() - started < FLAP_WINDOW_MS) {
@@ -208,8 +179,8 @@ async function flappingPeer(): Promise<Row> {
   }
   const elapsed = performance.now() - started;
   await system.terminate();
-  for (const socket of sockets) socket.destroy();
-  await new Promise<void>(resolve => server.close(() => resolve()));
+  await peer.close();
+  const accepted = peer.accepted.length;
   return {
     figure: 'peer that completes the handshake and drops (default backoff)',
     'window s': round2(elapsed / 1000),

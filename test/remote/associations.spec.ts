@@ -21,12 +21,10 @@ import {
   ServiceKey,
   type ActorRef,
 } from '../../lib/index.js';
-import { FrameDecoder, FrameKind, HANDSHAKE_MAX_FRAME_SIZE } from '../../lib/remote/frame-codec.js';
-import { PROTOCOL_VERSION, encodeAccept, encodeWelcome, newNonce } from '../../lib/remote/handshake.js';
-import { NodeIdentity } from '../../lib/remote/node-identity.js';
 import { eventually, until } from '../support/eventually.js';
 import { TestProbe } from '../support/probe.js';
 import { forkNode, stopNode, type ChildNode } from './support/child-node.js';
+import { startFlappingPeer } from './support/flapping-peer.js';
 import { Ping, Pong, Seq } from './fixtures/messages.js';
 import { startNode, terminateAll, type TestNode } from './support/nodes.js';
 
@@ -209,35 +207,8 @@ describe('Associations are bounded', () => {
   });
 
   it('redials a peer that completes the handshake and drops at once with growing backoff, then gives up', async () => {
-    const accepted: number[] = [];
-    const sockets = new Set<net.Socket>();
-    const server = net.createServer(socket => {
-      accepted.push(performance.now());
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {});
-      const { port } = server.address() as net.AddressInfo;
-      const self = new NodeIdentity('test', '127.0.0.1', port, 777);
-      let stage = 0;
-      const decoder = new FrameDecoder(HANDSHAKE_MAX_FRAME_SIZE, kind => {
-        if (stage === 0 && kind === FrameKind.Hello) {
-          stage = 1;
-          socket.write(encodeWelcome({ version: PROTOCOL_VERSION, system: 'test', node: self, nonce: newNonce(), maxFrameSize: 1 << 20 }));
-        } else if (stage === 1 && kind === FrameKind.Auth) {
-          stage = 2;
-          socket.end(encodeAccept());
-        }
-      });
-      socket.on('data', chunk => {
-        try {
-          decoder.push(chunk);
-        } catch {
-          socket.destroy();
-        }
-      });
-    });
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as net.AddressInfo;
+    const peer = await startFlappingPeer('test');
+    const { port, accepted } = peer;
     const a = await startNode({ minBackoffMs: 20, maxBackoffMs: 160, maxConnectAttempts: 8, giveUpAfterMs: 30_000 });
     try {
       const target = a.system.remoteRef<Payload>(`127.0.0.1:${port}`, '/user/sink');
@@ -259,8 +230,7 @@ describe('Associations are bounded', () => {
       expect(a.logs.text()).toMatch(/Gave up on 127\.0\.0\.1:\d+ after 8 connect attempts .*connection closed \d+ ms after the handshake/);
     } finally {
       await terminateAll(a);
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>(resolve => server.close(() => resolve()));
+      await peer.close();
     }
   });
 
