@@ -90,7 +90,10 @@ export class RemoteActorSystem extends ActorSystem {
       },
       peerDisconnected: (peer, direction, reason) => {
         const key = peer.toString();
-        const count = (open.get(key) ?? 0) - 1;
+        const current = open.get(key);
+        // A connection closed before it was announced (superseded at once) ends nothing.
+        if (current === undefined) return;
+        const count = current - 1;
         if (count > 0) {
           open.set(key, count);
           return;
