@@ -49,6 +49,15 @@ async function handshakeAs(port: number, identity: NodeIdentity): Promise<RawCli
   return client;
 }
 
+/** Connects and sends a Hello as `uid`; resolves once the bytes are in the kernel (the node's, on loopback). */
+async function greet(port: number, uid: number): Promise<RawClient> {
+  const client = await RawClient.connect(port);
+  const node = new NodeIdentity('test', '127.0.0.1', 1, uid);
+  const hello = encodeHello({ version: PROTOCOL_VERSION, system: 'test', node, nonce: newNonce(), maxFrameSize: 1024 * 1024 });
+  await new Promise<void>((resolve, reject) => client.socket.write(hello, error => (error ? reject(error) : resolve())));
+  return client;
+}
+
 /** Milliseconds from connecting a raw socket (and sending a Hello) to the node's Welcome. */
 async function timeToWelcome(port: number): Promise<number> {
   const started = performance.now();
@@ -67,8 +76,11 @@ describe('Admission during a flood of sockets from another process', () => {
   let victim: NodeProcess | undefined;
   let good: TestNode | undefined;
   let attacker: Attacker | undefined;
+  const clients: RawClient[] = [];
+  const track = (client: RawClient): RawClient => (clients.push(client), client);
 
   afterEach(async () => {
+    for (const client of clients.splice(0)) client.destroy();
     await attacker?.stop();
     attacker = undefined;
     await victim?.stop();
@@ -104,21 +116,46 @@ describe('Admission during a flood of sockets from another process', () => {
   );
 
   it('tells a greeted socket it evicts to retry, and a node dialling during the flood connects promptly once it stops', async () => {
-    // A long handshake timeout: only evictions may close the stalled socket here.
+    // A long handshake timeout: only evictions may close the greeted sockets here.
     victim = await NodeProcess.start({ secret: 's3cret', maxPendingHandshakes: 8, maxPendingPerAddress: 4, handshakeTimeoutMs: 30_000 });
-    // A socket that sent its Hello but stalls before Auth: evicted once enough newer sockets arrive.
-    const stalled = await RawClient.connect(victim.port);
-    const stalledIdentity = new NodeIdentity('test', '127.0.0.1', 1, 5);
-    stalled.write(encodeHello({ version: PROTOCOL_VERSION, system: 'test', node: stalledIdentity, nonce: newNonce(), maxFrameSize: 1024 * 1024 }));
+    // Sent its Hello but stalls before Auth: from here on the oldest greeted socket.
+    const stalled = track(await greet(victim.port, 5));
     await stalled.waitForFrame(FrameKind.Welcome);
 
     attacker = await Attacker.start(victim.port, 2000, 'hello');
+    await eventually(async () => expect((await victim!.stats()).admission.evicted).toBeGreaterThan(100), 20_000, 50);
+    // The flood alone evicts the stalled socket only once more than 4 of its Hellos are read
+    // before an eviction pass, and the attacker writes each one only when its own loop sees
+    // the connect: mostly after the pass has closed the socket. A newcomer whose Hello is
+    // there when the node accepts it is read in time, so each one greets while the node is
+    // frozen (as a descheduled node would be) and adds a greeted socket: within 4 of them the
+    // oldest greeted socket has to go. The flood pauses meanwhile, and the node settles: its
+    // accept queue empty, within its cap, and two more turns for an eviction pass under way.
+    await attacker.freeze();
+    await eventually(async () => {
+      expect(victim!.acceptQueue()).toBe(0);
+      expect((await victim!.stats()).admission.pendingHandshakes).toBeLessThanOrEqual(4);
+    }, 5000, 10);
+    await victim.stats();
+    await victim.stats();
+    const newcomers: RawClient[] = [];
+    for (let uid = 6; uid < 10 && !stalled.closed; uid++) {
+      await victim.freeze();
+      const newcomer = track(await greet(victim.port, uid));
+      newcomers.push(newcomer);
+      victim.thaw();
+      await newcomer.waitForFrame(FrameKind.Welcome);
+    }
     await stalled.closedWithin(5000);
     const reject = stalled.frames.find(f => f.kind === FrameKind.Reject);
     expect(reject).toBeDefined();
     const fields = decodeHelloFields(reject!.body, 0, reject!.body.length, 'Reject');
     expect(fields.busy).toBe(true);
     expect(fields.reason).toMatch(/the node is busy, retry/);
+    // Newer greeted sockets are kept; silent ones would have gone first.
+    expect(newcomers.map(c => c.closed)).toEqual(newcomers.map(() => false));
+    for (const newcomer of newcomers) newcomer.destroy();
+    attacker.thaw();
 
     good = await startNode({ secret: 's3cret' });
     const failures = collect(good, HandshakeFailed);

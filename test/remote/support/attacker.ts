@@ -3,11 +3,14 @@
  * (fixtures/slowloris.ts) and the node under attack (fixtures/admission-node.ts). Separate
  * processes make the node's event loop serve only the node, as in production, and keep the
  * test's own client out of it. Used by the admission tests and the slowloris benchmark.
+ * Either can be frozen (SIGSTOP) and thawed, as a descheduled or paused process would be.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RemoteActorSystemOptions } from '../../../lib/index.js';
 import type { AdmissionStats } from '../../../lib/remote/admission.js';
+import { until } from '../../support/eventually.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/slowloris.ts', import.meta.url));
 const nodeFixture = fileURLToPath(new URL('../fixtures/admission-node.ts', import.meta.url));
@@ -24,8 +27,29 @@ function request<T>(child: ChildProcess, ask: object, key: string): Promise<T> {
   });
 }
 
+/** The process state letter of /proc/<pid>/stat (Linux): `T` once a SIGSTOP has taken effect. */
+function processState(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+}
+
+const frozen = new WeakSet<ChildProcess>();
+
+/** Resolves once the child is stopped: from then on it neither accepts, reads nor writes. */
+async function freezeChild(child: ChildProcess): Promise<void> {
+  child.kill('SIGSTOP');
+  frozen.add(child);
+  await until(() => processState(child.pid!) === 'T', `process ${child.pid} to stop`, 5000);
+}
+
+function thawChild(child: ChildProcess): void {
+  if (!frozen.delete(child)) return;
+  child.kill('SIGCONT');
+}
+
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
+  thawChild(child);
   const exited = new Promise(resolve => child.once('exit', resolve));
   child.send({ stop: true });
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -69,6 +93,26 @@ export class NodeProcess {
   /** Admission counters, and how many warnings (and admission summaries) the node logged. */
   stats(): Promise<{ admission: AdmissionStats; lines: { warn: number; summaries: number } }> {
     return request(this.child, { stats: true }, 'admission');
+  }
+
+  /** Connections the kernel completed on the node's port that the node has not accepted yet (Linux, IPv4). */
+  acceptQueue(): number {
+    const port = this.port.toString(16).toUpperCase().padStart(4, '0');
+    for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+      const [, local, , state, queues] = line.trim().split(/\s+/);
+      // A listening socket's rx_queue is the length of its accept queue.
+      if (local?.endsWith(`:${port}`) && state === '0A') return parseInt(queues.split(':')[1], 16);
+    }
+    throw new Error(`no listening socket on port ${this.port}`);
+  }
+
+  /** Stops the node's process where it stands; the kernel still completes connections to its port (up to the listen backlog). */
+  freeze(): Promise<void> {
+    return freezeChild(this.child);
+  }
+
+  thaw(): void {
+    thawChild(this.child);
   }
 
   stop(): Promise<void> {
@@ -115,6 +159,15 @@ export class Attacker {
 
   async stats(): Promise<AttackerStats> {
     return (await request<{ stats: AttackerStats }>(this.child, { report: true }, 'stats')).stats;
+  }
+
+  /** Pauses the flood: the attacker's sockets stay open, and none is opened or written until `thaw`. */
+  freeze(): Promise<void> {
+    return freezeChild(this.child);
+  }
+
+  thaw(): void {
+    thawChild(this.child);
   }
 
   /** Closes every attacking socket and waits for the process to exit. */
