@@ -4,11 +4,11 @@
  * keep. Limits close the oldest, never the newcomer, so a flood costs the flooder its own
  * sockets and a good peer that keeps dialling always gets a turn.
  *
- * A socket over a pending cap is not closed on accept but one event-loop turn later: libuv
- * accepts a whole burst (up to the listen backlog) before reading any of it, and a good peer's
- * Hello, sent right after its connect, is only read in the following turn. Deferring lets that
- * Hello be seen, and a socket that sent one is evicted only after every silent one. The
- * overshoot is bounded by what two accept bursts can bring (twice the listen backlog).
+ * A socket over a pending cap is not closed on accept but one event-loop turn later: a burst
+ * of accepts runs before any of those sockets is read, and a good peer's Hello, sent right
+ * after its connect, is only read in a following turn. Deferring lets that Hello be seen, and
+ * a socket that sent one is evicted only after every silent one. The overshoot is bounded by
+ * what two accept bursts can bring (at most twice the listen backlog).
  */
 import type { ActorLogger, Scheduler } from '../actor/index.js';
 import type { Connection } from './connection.js';

@@ -24,6 +24,9 @@ export interface Transport {
   connect(host: string, port: number, timeoutMs: number): Promise<Duplex>;
 }
 
+/** Default length of the kernel's accept queue (see TcpTransportOptions.backlog). */
+export const DEFAULT_LISTEN_BACKLOG = 4096;
+
 export interface TcpTransportOptions {
   /**
    * A hard ceiling on open inbound sockets, authenticated or not; connections beyond it are
@@ -32,6 +35,13 @@ export interface TcpTransportOptions {
    * far above the expected peer count: a flood of silent sockets would otherwise lock every peer out.
    */
   maxConnections?: number;
+  /**
+   * Length of the kernel's queue of connections waiting to be accepted (capped by the
+   * system's `net.core.somaxconn`). Default DEFAULT_LISTEN_BACKLOG (4096). When it is full the kernel drops new SYNs,
+   * and a dropped SYN costs the dialler a one-second retransmission: during a flood of
+   * connects a long queue keeps a good peer waiting its turn instead.
+   */
+  backlog?: number;
 }
 
 export class TcpTransport implements Transport {
@@ -47,7 +57,7 @@ export class TcpTransport implements Transport {
       server.on('drop', () => onDropped?.(`over the transport's maxConnections (${this.options.maxConnections})`));
       const onError = (error: Error) => reject(new Error(`Could not listen on ${host}:${port}: ${error.message}`));
       server.once('error', onError);
-      server.listen(port, host, () => {
+      server.listen({ port, host, backlog: this.options.backlog ?? DEFAULT_LISTEN_BACKLOG }, () => {
         server.off('error', onError);
         // Errors after listening (e.g. EMFILE on accept) must not crash the process; the server keeps listening.
         server.on('error', (error: NodeJS.ErrnoException) => onDropped?.(`accept failed: ${error.code ?? error.message}`));
