@@ -161,7 +161,7 @@ export class ActorSystem implements AsyncDisposable {
       this.askDeadlines.add(ref as unknown as PromiseActorRef<never>, timeout);
       try {
         const message = make(ref);
-        ref.messageType = describeValue(message);
+        ref.message = message;
         if (typeof message === 'object' && message !== null) this.askMessages.set(message, ref as unknown as PromiseActorRef<never>);
         target.tell(message);
       } catch (error) {

@@ -6,12 +6,13 @@
  */
 import { ActorAddress } from './actor-address.js';
 import { InternalActorRef } from './actor-ref.js';
+import { describeValue } from './describe.js';
 import { Terminated, type Signal } from './signals.js';
 
 export class PromiseActorRef<R> extends InternalActorRef<R> {
   private settled = false;
-  /** What was asked, for error messages (set once the message is built). */
-  messageType = 'message';
+  /** What was asked (set once built); only described when an error needs to name it. */
+  message: unknown = undefined;
 
   constructor(
     readonly address: ActorAddress,
@@ -34,6 +35,11 @@ export class PromiseActorRef<R> extends InternalActorRef<R> {
     this.resolve(message);
   }
 
+  /** The asked message's class or type, for error messages. */
+  get messageType(): string {
+    return this.message === undefined ? 'message' : describeValue(this.message);
+  }
+
   fail(error: Error): void {
     if (this.settled) return;
     this.settle();
@@ -42,6 +48,8 @@ export class PromiseActorRef<R> extends InternalActorRef<R> {
 
   private settle(): void {
     this.settled = true;
+    // A settled ask may wait in the deadline lanes until its timeout: it must not pin the message.
+    this.message = undefined;
     this.release(this);
   }
 
