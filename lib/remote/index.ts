@@ -18,6 +18,7 @@ export {
 } from './serialization.js';
 export { PeerConnected, PeerDisconnected, HandshakeFailed } from './remote-events.js';
 export type { RemoteStats, PeerStats } from './remoting.js';
+export type { AdmissionStats } from './admission.js';
 export type { ConnectionDirection } from './connection.js';
 export { TcpTransport, type Transport, type TransportListener, type TcpTransportOptions } from './transport.js';
 export { DEFAULT_MAX_FRAME_SIZE, FrameDecoder, FrameKind, encodeFrame } from './frame-codec.js';

@@ -90,6 +90,8 @@ export interface RemoteStats {
   readonly associationsIdleStopped: number;
   readonly inboundConnections: number;
   readonly peers: readonly PeerStats[];
+  /** Inbound sockets in the handshake, and what the admission limits closed or dropped. */
+  readonly admission: AdmissionStats;
 }
 
 export interface InboundHealth {
@@ -314,6 +316,7 @@ export class Remoting implements RemoteSender, AssociationEvents {
       associationsIdleStopped: this.idleStopped,
       inboundConnections: this.inbound.size,
       peers,
+      admission: this.admission.stats(),
     };
   }
 
