@@ -54,7 +54,12 @@ function validateName(name: string): string {
 }
 
 export class ActorSystem implements AsyncDisposable {
-  readonly eventStream = new EventStream();
+  readonly eventStream = new EventStream((error, event, failures, removed) => {
+    const text = `An EventStream subscriber threw on ${describeValue(event)} (${failures} in a row): ${describeValue(error)}: ${printable(error instanceof Error ? String(error.message) : '', 300)}`;
+    // The first failure and the removal are worth an error line; repeats in between are not.
+    if (removed) this.log.error(`${text}; unsubscribed after ${failures} consecutive failures`);
+    else if (failures === 1) this.log.error(text, error instanceof Error ? error.stack : undefined);
+  });
   readonly scheduler: Scheduler;
   readonly location: NodeLocation;
   /** The receptionist of this node: send it Register, Deregister, Find, Subscribe, Unsubscribe. */
@@ -154,7 +159,10 @@ export class ActorSystem implements AsyncDisposable {
         asInternal(target) as InternalActorRef<unknown>,
         resolve,
         reject,
-        r => this.tempRefs.delete(r.path),
+        r => {
+          this.tempRefs.delete(r.path);
+          if (this.tempRefs.size === 0) this.askDeadlines.settledAll();
+        },
         late => this.deadLetter(late, address.toString(), 'reply arrived after the ask completed'),
       );
       this.tempRefs.set(path, ref as unknown as PromiseActorRef<never>);

@@ -23,6 +23,8 @@ export class AskDeadlines {
   private queued = 0;
   private timer?: Cancellable;
   private timerAt = Infinity;
+  /** No ask is pending: the armed timer (kept for the next ask) must not keep the process alive. */
+  private idle = false;
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -43,7 +45,21 @@ export class AskDeadlines {
     this.queued++;
     // A slow ask at the head would hold every later settled one; compact when they dominate.
     if (this.queued > COMPACT_MIN && this.queued > 2 * this.pendingCount()) this.compact();
+    const wasIdle = this.idle;
+    this.idle = false;
     if (at < this.timerAt) this.arm(at);
+    else if (wasIdle) this.timer?.keepAlive?.(true);
+  }
+
+  /**
+   * Called when the last pending ask settled. Settled entries may keep the timer armed until
+   * their deadline; re-arming it per ask would cost more than the ask, so it stays armed but
+   * stops keeping the process alive.
+   */
+  settledAll(): void {
+    if (this.idle) return;
+    this.idle = true;
+    this.timer?.keepAlive?.(false);
   }
 
   /** Cancels the timer; the pending asks are failed by their owner. */
@@ -59,6 +75,7 @@ export class AskDeadlines {
     this.timer?.cancel();
     this.timerAt = at;
     this.timer = this.scheduler.schedule(at - this.scheduler.now(), this.fire);
+    if (this.idle) this.timer.keepAlive?.(false);
   }
 
   private readonly fire = (): void => {

@@ -4,6 +4,8 @@
  */
 export interface Cancellable {
   cancel(): void;
+  /** Whether this pending task alone keeps the process alive (default true); optional for schedulers. */
+  keepAlive?(keep: boolean): void;
 }
 
 export interface Scheduler {
@@ -17,6 +19,9 @@ export const systemScheduler: Scheduler = {
   now: () => performance.now(),
   schedule(delayMs, task) {
     const handle = setTimeout(task, Math.max(0, delayMs));
-    return { cancel: () => clearTimeout(handle) };
+    return {
+      cancel: () => clearTimeout(handle),
+      keepAlive: keep => void (keep ? handle.ref() : handle.unref()),
+    };
   },
 };

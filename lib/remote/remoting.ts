@@ -481,19 +481,25 @@ export class Remoting implements RemoteSender, AssociationEvents {
     const interval = this.settings.heartbeatIntervalMs;
     this.tickTimer = this.host.scheduler.schedule(interval, () => {
       if (this.stopping) return;
-      for (const connection of this.inbound) connection.tick(interval);
-      this.admission.tick();
-      const idleLimit = this.settings.associationIdleTimeoutMs;
-      for (const association of this.associations.values()) {
-        if (association.idleFor(interval) >= idleLimit) {
-          this.idleStopped++;
-          this.remove(association);
-          association.retire(new Error(`nothing sent to ${association.key} for ${idleLimit} ms (associationIdleTimeoutMs)`));
-        } else {
-          association.tick(interval);
+      // Re-armed whatever happens: heartbeats and idle checks of every connection depend on it.
+      try {
+        for (const connection of this.inbound) connection.tick(interval);
+        this.admission.tick();
+        const idleLimit = this.settings.associationIdleTimeoutMs;
+        for (const association of this.associations.values()) {
+          if (association.idleFor(interval) >= idleLimit) {
+            this.idleStopped++;
+            this.remove(association);
+            association.retire(new Error(`nothing sent to ${association.key} for ${idleLimit} ms (associationIdleTimeoutMs)`));
+          } else {
+            association.tick(interval);
+          }
         }
+      } catch (error) {
+        this.log.error(`Remoting tick failed: ${describeValue(error)}`, error instanceof Error ? error.stack : undefined);
+      } finally {
+        this.scheduleTick();
       }
-      this.scheduleTick();
     });
   }
 }

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { ManualScheduler } from '../support/manual-scheduler.js';
 import {
   ActorSystem,
@@ -126,4 +128,25 @@ describe('ask', () => {
     expect(await slow).toBeInstanceOf(AskTimeoutError);
     expect(await stuck).toBeInstanceOf(AskTimeoutError);
   });
+});
+
+describe('ask deadlines and the process', () => {
+  const script = fileURLToPath(new URL('./fixtures/one-ask.ts', import.meta.url));
+  const run = (...args: string[]) =>
+    new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+      let out = '';
+      const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'inherit'] });
+      child.stdout.on('data', chunk => (out += String(chunk)));
+      child.once('error', reject);
+      child.once('exit', code => resolve({ code, out }));
+    });
+
+  it('lets the process exit once its last ask has settled, long before that ask\'s timeout', async () => {
+    // The ask's timeout is 60 s: a test timeout of 20 s fails if the deadline timer kept the process.
+    expect(await run()).toEqual({ code: 0, out: 'ok' });
+  }, 20_000);
+
+  it('keeps the process alive while an ask is pending, so it times out instead of vanishing', async () => {
+    expect(await run('pending')).toEqual({ code: 0, out: 'ok,AskTimeoutError' });
+  }, 20_000);
 });
