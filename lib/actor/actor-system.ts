@@ -70,8 +70,12 @@ export class ActorSystem implements AsyncDisposable {
   private readonly loggerFactory: LoggerFactory;
   private readonly cells = new Map<string, ActorCell<unknown>>();
   private readonly tempRefs = new Map<string, PromiseActorRef<never>>();
-  /** The message of each pending ask (objects only): its dead letter fails the ask at once. */
-  private readonly askMessages = new WeakMap<object, PromiseActorRef<never>>();
+  /**
+   * The message of each pending ask (objects only): its dead letter fails the ask at once.
+   * A Map with a delete on settle, not a WeakMap: weak keys cost the garbage collector
+   * more than the whole ask (a WeakMap made local asks three times slower).
+   */
+  private readonly askMessages = new Map<object, PromiseActorRef<never>>();
   private readonly askDeadlines: AskDeadlines;
   private readonly userGuardian: ActorCell<never>;
   private readonly systemGuardian: ActorCell<never>;
@@ -161,6 +165,10 @@ export class ActorSystem implements AsyncDisposable {
         reject,
         r => {
           this.tempRefs.delete(r.path);
+          const message = r.message;
+          if (typeof message === 'object' && message !== null && this.askMessages.get(message) === (r as unknown as PromiseActorRef<never>)) {
+            this.askMessages.delete(message);
+          }
           if (this.tempRefs.size === 0) this.askDeadlines.settledAll();
         },
         late => this.deadLetter(late, address.toString(), 'reply arrived after the ask completed'),

@@ -48,9 +48,9 @@ export class PromiseActorRef<R> extends InternalActorRef<R> {
 
   private settle(): void {
     this.settled = true;
+    this.release(this);
     // A settled ask may wait in the deadline lanes until its timeout: it must not pin the message.
     this.message = undefined;
-    this.release(this);
   }
 
   sendSignal(_signal: Signal): void {}
