@@ -8,7 +8,7 @@
  * the listing current at the time of Subscribe first, then the listing after each change, in
  * order (changes that arrive together are announced as one listing).
  */
-import { Behaviors, SupervisorStrategy, Terminated, describeValue, type ActorContext, type ActorRef, type Behavior } from '../actor/index.js';
+import { Behaviors, SupervisorStrategy, Terminated, describeValue, printable, type ActorContext, type ActorRef, type Behavior } from '../actor/index.js';
 import type { Listing } from './listing.js';
 import {
   Deregister,
@@ -63,6 +63,16 @@ export class ReceptionistState {
     if (message instanceof FlushNotifications) {
       this.flush();
     } else if (message instanceof Register) {
+      if (!this.isOwnNode(message.ref)) {
+        // Nothing would ever remove it (this node cannot watch an actor elsewhere), and a peer
+        // could fill the registry with refs to made-up nodes: the ref's own node registers it.
+        this.ctx.system.deadLetter(
+          message,
+          this.ctx.self as ActorRef<never>,
+          `a receptionist registers only actors of its own node; ${printable(message.ref.toString(), 300)} lives elsewhere: register it with its own node's receptionist`,
+        );
+        return;
+      }
       if (this.registry.add(message.key, message.ref, this.node)) {
         this.retain(message.ref);
         this.notify([message.key.id]);
@@ -83,6 +93,12 @@ export class ReceptionistState {
     } else {
       this.ctx.log.warn(`Receptionist ignored an unknown message: ${describeValue(message)}`);
     }
+  }
+
+  private isOwnNode(ref: ActorRef<unknown>): boolean {
+    const own = this.ctx.self.address;
+    const address = ref.address;
+    return address.system === own.system && address.host === own.host && address.port === own.port;
   }
 
   /** A watched actor stopped: drop its registrations and its subscriptions. */

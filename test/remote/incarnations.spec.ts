@@ -11,6 +11,7 @@ import {
   Listing,
   PeerConnected,
   PeerDisconnected,
+  Register,
   ServiceKey,
   type ActorRef,
 } from '../../lib/index.js';
@@ -208,5 +209,32 @@ describe('Asks that cannot be delivered', () => {
     } finally {
       await terminateAll(node);
     }
+  });
+});
+
+describe('The receptionist and refs of other nodes', () => {
+  let a: TestNode;
+  let b: TestNode;
+
+  afterEach(() => terminateAll(a, b));
+
+  it('refuses to register a ref that lives on another node, saying why, and keeps its registry clean', async () => {
+    a = await startNode();
+    b = await startNode();
+    const key = ServiceKey.of<string>('elsewhere');
+    const onA = new TestProbe<string>(a.system);
+    const dead: DeadLetter[] = [];
+    b.system.eventStream.subscribe(DeadLetter, e => dead.push(e));
+    // From a peer: the Register becomes a dead letter on b with the reason.
+    a.system.remoteRef<Register<string>>(b.system.hostPort, '/system/receptionist').tell(new Register(key, onA.ref));
+    await until(() => dead.length === 1, 'the refused Register to be a dead letter on b');
+    expect(dead[0].message).toBeInstanceOf(Register);
+    expect(dead[0].reason).toMatch(/a receptionist registers only actors of its own node; actor:\/\/test@127\.0\.0\.1:\d+\/user\/\S+ lives elsewhere/);
+    // Asked on b itself: the ask fails at once with that reason.
+    const remoteRefOnB = b.system.resolveRef<string>(onA.ref.address);
+    const error = await b.system.ask(b.system.receptionist, r => new Register(key, remoteRefOnB, r), 10_000).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(AskFailedError);
+    expect((error as Error).message).toMatch(/a receptionist registers only actors of its own node/);
+    expect((await b.system.lookup(key)).refs).toEqual([]);
   });
 });
