@@ -51,6 +51,11 @@ export function newIncarnationUid(): number {
   return randomBytes(6).readUIntBE(0, 6) || 1;
 }
 
+/** Why a message for an actor of an earlier incarnation of this node is a dead letter. */
+export function oldIncarnationReason(addressed: number, self: number): string {
+  return `addressed to incarnation ${addressed} of this node, which is no longer running (this is incarnation ${self})`;
+}
+
 export function formatHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

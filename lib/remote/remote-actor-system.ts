@@ -8,7 +8,7 @@ import { ActorAddress, ActorSystem, DeadActorRef, type ActorRef, type ActorSyste
 import { DEFAULT_REMOTE_DELIVERY_PATHS, RemoteDeliveryPolicy } from './delivery-policy.js';
 import { RemoteConfigurationError } from './errors.js';
 import { dnsHostResolver } from './host-resolver.js';
-import { NodeIdentity, newIncarnationUid, parseNodeAddress } from './node-identity.js';
+import { NodeIdentity, newIncarnationUid, oldIncarnationReason, parseNodeAddress } from './node-identity.js';
 import { RemoteActorRef } from './remote-actor-ref.js';
 import { HandshakeFailed, PeerConnected, PeerDisconnected } from './remote-events.js';
 import { resolveRemoteOptions, type RemoteActorSystemOptions, type ResolvedRemoteOptions } from './remote-settings.js';
@@ -182,7 +182,7 @@ export class RemoteActorSystem extends ActorSystem {
       const self = this.identity.uid;
       if (nodeUid !== 0 && nodeUid !== self) {
         return new DeadActorRef<T>(address, (message, ref) =>
-          this.deadLetter(message, ref.key, `addressed to incarnation ${nodeUid} of this node, which is no longer running (this is incarnation ${self})`),
+          this.deadLetter(message, ref.key, oldIncarnationReason(nodeUid, self)),
         );
       }
       if (address.uid === 0) return this.resolveLocal<T>(address.path) ?? super.resolveRef<T>(address);

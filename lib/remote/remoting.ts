@@ -14,7 +14,7 @@ import { Association, type AssociationEvents, type AssociationSettings } from '.
 import { Connection, type CloseKind, type ConnectionDirection, type ConnectionHandler } from './connection.js';
 import { AssociationEvictedError, MessageTooLargeError, PeerDisconnectedError, type PeerUnreachableError } from './errors.js';
 import { FRAME_HEADER_BYTES } from './frame-codec.js';
-import { formatHostPort, type NodeIdentity } from './node-identity.js';
+import { formatHostPort, oldIncarnationReason, type NodeIdentity } from './node-identity.js';
 import { RemoteActorRef, type RemoteSender } from './remote-actor-ref.js';
 import type { Serialization } from './serialization.js';
 import type { TransportListener } from './transport.js';
@@ -403,7 +403,7 @@ export class Remoting implements RemoteSender, AssociationEvents {
       this.host.deadLetter(
         decoded.payload,
         this.localAddress(path, uid),
-        `addressed to incarnation ${nodeUid} of this node, which is no longer running (this is incarnation ${self})`,
+        oldIncarnationReason(nodeUid, self),
       );
       return;
     }
