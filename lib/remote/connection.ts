@@ -4,7 +4,7 @@
  * authenticated. Anything the protocol does not allow closes this connection only.
  */
 import type { Duplex } from 'node:stream';
-import type { Cancellable, Scheduler } from '../actor/index.js';
+import { describeValue, printable, type Cancellable, type Scheduler } from '../actor/index.js';
 import { FrameTimeoutError, FrameTooLargeError, HandshakeRejectedError, HandshakeTimeoutError, MalformedFrameError, RemoteError } from './errors.js';
 import { FRAME_HEADER_BYTES, FrameDecoder, FrameKind, HANDSHAKE_MAX_FRAME_SIZE, encodeFrame } from './frame-codec.js';
 import {
@@ -423,5 +423,6 @@ export class Connection {
 
 function describe(error: unknown): string {
   if (error instanceof FrameTooLargeError || error instanceof MalformedFrameError || error instanceof RemoteError) return error.message;
-  return `unexpected error while reading: ${error instanceof Error ? error.message : String(error)}`;
+  // Text a decoder built from peer bytes: bounded, and never a peer value's own toString.
+  return `unexpected error while reading: ${error instanceof Error && typeof error.message === 'string' ? printable(error.message, 200) : describeValue(error)}`;
 }
