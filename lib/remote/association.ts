@@ -156,14 +156,12 @@ export class Association implements ConnectionHandler, OutboundQueue {
     this.usedSinceTick = true;
     const size = frame.length - LENGTH_FIELD_BYTES;
     if (this.peerMaxFrameSize > 0 && size > this.peerMaxFrameSize) {
-      this.tooLarge++;
-      this.events.deadLetter(message, recipient, new MessageTooLargeError(describeValue(message), size, this.peerMaxFrameSize, "the peer's maxFrameSize", this.key));
+      this.refuseTooLarge(message, recipient, size, this.peerMaxFrameSize, "the peer's maxFrameSize");
       return;
     }
     const { outboundQueueSize, outboundQueueBytes } = this.settings;
     if (frame.length > outboundQueueBytes) {
-      this.tooLarge++;
-      this.events.deadLetter(message, recipient, new MessageTooLargeError(describeValue(message), frame.length, outboundQueueBytes, 'outboundQueueBytes', this.key));
+      this.refuseTooLarge(message, recipient, frame.length, outboundQueueBytes, 'outboundQueueBytes');
       return;
     }
     const queued = this.frames.length - this.head;
@@ -237,9 +235,7 @@ export class Association implements ConnectionHandler, OutboundQueue {
           // Queued before the peer's limit was known: the peer would refuse it and drop the
           // connection with everything queued behind it.
           if (end > start) break;
-          this.tooLarge++;
-          const message = this.messages[i];
-          this.events.deadLetter(message, this.recipients[i], new MessageTooLargeError(describeValue(message), length - LENGTH_FIELD_BYTES, this.peerMaxFrameSize, "the peer's maxFrameSize", this.key));
+          this.refuseTooLarge(this.messages[i], this.recipients[i], length - LENGTH_FIELD_BYTES, this.peerMaxFrameSize, "the peer's maxFrameSize");
           dropped += length;
         } else {
           if (dropped > 0) break;
@@ -515,6 +511,11 @@ export class Association implements ConnectionHandler, OutboundQueue {
       this.recipients.splice(0, end);
       this.head = 0;
     }
+  }
+
+  private refuseTooLarge(message: unknown, recipient: InternalActorRef<unknown>, size: number, limit: number, limitName: string): void {
+    this.tooLarge++;
+    this.events.deadLetter(message, recipient, new MessageTooLargeError(describeValue(message), size, limit, limitName, this.key));
   }
 
   private dropQueue(reason: Error): void {
