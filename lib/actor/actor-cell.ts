@@ -5,7 +5,7 @@
  */
 import { ActorAddress, isValidPathSegment } from './actor-address.js';
 import type { ActorContext } from './actor-context.js';
-import { InternalActorRef, asInternal, type ActorRef } from './actor-ref.js';
+import { InternalActorRef, asInternal, type ActorRef, type DeliveryReceipt } from './actor-ref.js';
 import type { ActorSystem } from './actor-system.js';
 import {
   Behavior,
@@ -54,6 +54,10 @@ export class LocalActorRef<T> extends InternalActorRef<T> {
     this.cell.enqueue(message);
   }
 
+  override tellWithReceipt(message: T, receipt: DeliveryReceipt): void {
+    this.cell.enqueue(message, receipt);
+  }
+
   sendSignal(signal: Signal): void {
     this.cell.enqueueSignal(signal);
   }
@@ -87,6 +91,14 @@ export class ActorCell<T> implements ActorContext<T> {
   private watching?: Map<string, InternalActorRef<never>>;
   private signals?: Queue<Signal>;
   private readonly mailbox = new Queue<T>(4);
+  /**
+   * Receipts of messages still in the mailbox, with the enqueue count each one waits for:
+   * messages are counted in and out, so untracked messages cost two increments and nothing else.
+   */
+  private receipts?: Queue<DeliveryReceipt>;
+  private receiptAt?: Queue<number>;
+  private enqueued = 0;
+  private dequeued = 0;
   private behavior: Behavior<T> = new EmptyBehavior();
   private supervision?: Supervision<T>;
   private status = RUNNING;
@@ -258,6 +270,7 @@ export class ActorCell<T> implements ActorContext<T> {
     this.system.unregisterCell(this as ActorCell<unknown>);
     const self = this.self as ActorRef<never>;
     this.mailbox.drainTo(m => this.system.deadLetter(m, this.self, 'recipient stopped'));
+    this.releaseReceipts(Infinity);
     if (this.watching) {
       for (const target of this.watching.values()) target.removeWatcher(this.self as InternalActorRef<never>);
       this.watching = undefined;
@@ -273,12 +286,21 @@ export class ActorCell<T> implements ActorContext<T> {
 
   // ---- message processing ----------------------------------------------------------------
 
-  enqueue(message: T): void {
+  enqueue(message: T, receipt?: DeliveryReceipt): void {
     if (this.status === STOPPED) {
-      this.system.deadLetter(message, this.self, 'recipient stopped');
+      try {
+        this.system.deadLetter(message, this.self, 'recipient stopped');
+      } finally {
+        receipt?.delivered();
+      }
       return;
     }
     this.mailbox.push(message);
+    this.enqueued++;
+    if (receipt !== undefined) {
+      (this.receipts ??= new Queue<DeliveryReceipt>(4)).push(receipt);
+      (this.receiptAt ??= new Queue<number>(4)).push(this.enqueued);
+    }
     if (!this.scheduled && !this.busy) {
       this.scheduled = true;
       queueMicrotask(this.runBound);
@@ -309,7 +331,10 @@ export class ActorCell<T> implements ActorContext<T> {
           }
           result = this.invokeSignal(signal);
         } else if (this.mailbox.length > 0) {
-          result = this.invokeMessage(this.mailbox.shift());
+          const message = this.mailbox.shift();
+          this.dequeued++;
+          if (this.receiptAt !== undefined && this.receiptAt.length > 0) this.releaseReceipts(this.dequeued);
+          result = this.invokeMessage(message);
         } else {
           this.busy = false;
           return;
@@ -336,6 +361,22 @@ export class ActorCell<T> implements ActorContext<T> {
       }
     }
     if (this.status === STOPPING) this.tryCompleteStop();
+  }
+
+  /** Tells the receipts of every message taken out so far (up to `upTo` in enqueue count). */
+  private releaseReceipts(upTo: number): void {
+    const at = this.receiptAt;
+    const receipts = this.receipts;
+    if (at === undefined || receipts === undefined) return;
+    while (at.length > 0 && at.peek() <= upTo) {
+      at.shift();
+      const receipt = receipts.shift();
+      try {
+        receipt.delivered();
+      } catch (error) {
+        this.log.error(`A delivery receipt for ${this.path} threw: ${String(error)}`);
+      }
+    }
   }
 
   private onAsyncResult(result: Behavior<T> | void | undefined): void {

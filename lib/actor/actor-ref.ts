@@ -23,6 +23,20 @@ export interface ActorRef<T> {
  */
 export abstract class InternalActorRef<T> implements ActorRef<T> {
   abstract tell(message: T): void;
+
+  /**
+   * Like `tell`, and `receipt.delivered()` runs once the actor has taken the message out of
+   * its mailbox (or the message was dropped). Remoting counts a connection's undelivered
+   * messages this way to pause a peer that sends faster than its targets handle.
+   * Refs without a mailbox consume the message at once.
+   */
+  tellWithReceipt(message: T, receipt: DeliveryReceipt): void {
+    try {
+      this.tell(message);
+    } finally {
+      receipt.delivered();
+    }
+  }
   abstract readonly address: ActorAddress;
 
   get path(): string {
@@ -53,6 +67,11 @@ export abstract class InternalActorRef<T> implements ActorRef<T> {
   abstract removeWatcher(watcher: InternalActorRef<never>): void;
   /** True once this ref is known to point to a stopped actor. */
   abstract get isTerminated(): boolean;
+}
+
+/** Told once per message handed over with `tellWithReceipt`, when the actor takes it or it is dropped. */
+export interface DeliveryReceipt {
+  delivered(): void;
 }
 
 export function asInternal<T>(ref: ActorRef<T>): InternalActorRef<T> {

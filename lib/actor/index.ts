@@ -1,7 +1,7 @@
 /** The actor runtime: behaviors, refs, the system, supervision, timers and events. */
 export { ActorAddress, InvalidActorAddressError, parseHostPort, type NodeLocation } from './actor-address.js';
 export type { ActorContext } from './actor-context.js';
-export { InternalActorRef, asInternal, type ActorRef } from './actor-ref.js';
+export { InternalActorRef, asInternal, type ActorRef, type DeliveryReceipt } from './actor-ref.js';
 export { ActorSystem, type ActorSystemOptions, type ReplyOf } from './actor-system.js';
 export { describeValue, printable } from './describe.js';
 export { DeadActorRef } from './dead-actor-ref.js';
