@@ -4,7 +4,7 @@
  * mailbox until its promise settles, so handlers never overlap.
  */
 import { ActorAddress, isValidPathSegment } from './actor-address.js';
-import type { ActorContext } from './actor-context.js';
+import type { ActorContext, SpawnOptions } from './actor-context.js';
 import { InternalActorRef, asInternal, type ActorRef, type DeliveryReceipt } from './actor-ref.js';
 import type { ActorSystem } from './actor-system.js';
 import {
@@ -22,6 +22,7 @@ import { ActorNameTakenError, ActorSystemError, InvalidActorNameError } from './
 import { ActorStopped } from './events.js';
 import type { ActorLogger } from './logger.js';
 import { Queue } from './queue.js';
+import type { Runnable } from './dispatcher.js';
 import type { Cancellable } from './scheduler.js';
 import { PostStop, PreRestart, Terminated, type Signal } from './signals.js';
 import type { SupervisorStrategy } from './supervisor-strategy.js';
@@ -31,8 +32,6 @@ const RUNNING = 0;
 const STOPPING = 1;
 const STOPPED = 2;
 
-/** Messages handled per scheduling turn before yielding to I/O, so a busy actor cannot starve the process. */
-const THROUGHPUT = 4096;
 
 interface Supervision<T> {
   readonly strategy: SupervisorStrategy;
@@ -83,7 +82,7 @@ function randomUid(): number {
   return Math.floor(Math.random() * 0x1000000) * 0x1000000 + Math.floor(Math.random() * 0x1000000) + 1;
 }
 
-export class ActorCell<T> implements ActorContext<T> {
+export class ActorCell<T> implements ActorContext<T>, Runnable {
   readonly self: LocalActorRef<T>;
   // Collections most actors never use are created on first use: an idle actor stays small.
   private childMap?: Map<string, ActorCell<unknown>>;
@@ -99,6 +98,8 @@ export class ActorCell<T> implements ActorContext<T> {
   private receiptAt?: Queue<number>;
   private enqueued = 0;
   private dequeued = 0;
+  /** Set at spawn for a bounded mailbox. */
+  private mailboxCapacity = Infinity;
   private behavior: Behavior<T> = new EmptyBehavior();
   private supervision?: Supervision<T>;
   private status = RUNNING;
@@ -111,10 +112,6 @@ export class ActorCell<T> implements ActorContext<T> {
   private logImpl?: ActorLogger;
   private stoppedPromise?: Promise<void>;
   private resolveStopped?: () => void;
-  private readonly runBound = () => {
-    this.scheduled = false;
-    this.drain();
-  };
 
   constructor(
     readonly system: ActorSystem,
@@ -171,8 +168,12 @@ export class ActorCell<T> implements ActorContext<T> {
     }
   }
 
-  spawn<U>(behavior: Behavior<U>, name?: string): ActorRef<U> {
+  spawn<U>(behavior: Behavior<U>, name?: string, options?: SpawnOptions): ActorRef<U> {
     this.system.assertRunning();
+    const capacity = options?.mailboxCapacity;
+    if (capacity !== undefined && !(Number.isInteger(capacity) && capacity > 0)) {
+      throw new RangeError(`mailboxCapacity must be a positive integer, got ${String(capacity)}`);
+    }
     if (name === undefined) {
       name = `$${(anonymousCounter++).toString(36)}`;
     } else if (typeof name !== 'string' || name.startsWith('$') || !isValidPathSegment(name)) {
@@ -184,6 +185,7 @@ export class ActorCell<T> implements ActorContext<T> {
     }
     if (this.childCells.has(name)) throw new ActorNameTakenError(path);
     const child = new ActorCell<U>(this.system, this as ActorCell<unknown>, path);
+    if (capacity !== undefined) child.mailboxCapacity = capacity;
     (this.childMap ??= new Map()).set(name, child as ActorCell<unknown>);
     child.start(behavior);
     return child.self;
@@ -295,30 +297,53 @@ export class ActorCell<T> implements ActorContext<T> {
       }
       return;
     }
+    if (this.mailbox.length >= this.mailboxCapacity) {
+      try {
+        this.system.deadLetter(message, this.self, `mailbox full (capacity ${this.mailboxCapacity})`);
+      } finally {
+        receipt?.delivered();
+      }
+      return;
+    }
     this.mailbox.push(message);
     this.enqueued++;
     if (receipt !== undefined) {
       (this.receipts ??= new Queue<DeliveryReceipt>(4)).push(receipt);
       (this.receiptAt ??= new Queue<number>(4)).push(this.enqueued);
     }
-    if (!this.scheduled && !this.busy) {
-      this.scheduled = true;
-      queueMicrotask(this.runBound);
-    }
+    this.wake();
   }
 
   enqueueSignal(signal: Signal): void {
     if (this.status === STOPPED) return;
     (this.signals ??= new Queue<Signal>(4)).push(signal);
-    if (!this.scheduled && !this.busy) {
-      this.scheduled = true;
-      queueMicrotask(this.runBound);
-    }
+    this.wake();
   }
 
-  private drain(): void {
-    let budget = THROUGHPUT;
-    while (this.status === RUNNING && !this.busy && !this.suspended) {
+  /** Queues this actor on the system's run queue unless it is queued already or mid-handler. */
+  private wake(): void {
+    if (this.scheduled || this.busy) return;
+    this.scheduled = true;
+    this.system.dispatcher.schedule(this);
+  }
+
+  /** The dispatcher's visit: up to `limit` messages, then back to the end of the run queue if more wait. */
+  run(limit: number): number {
+    this.scheduled = false;
+    const handled = this.drain(limit);
+    if (this.status === RUNNING && !this.busy && !this.suspended && this.hasWork()) this.wake();
+    return handled;
+  }
+
+  private hasWork(): boolean {
+    return this.mailbox.length > 0 || (this.signals !== undefined && this.signals.length > 0);
+  }
+
+  /** Handles messages until `limit`, an async handler, an empty mailbox or a stop; returns how many. */
+  private drain(limit: number): number {
+    let handled = 0;
+    while (handled < limit && this.status === RUNNING && !this.busy && !this.suspended) {
+      handled++;
       let result: BehaviorResult<T>;
       // `busy` also covers a synchronous handler, so a stop it requests waits until it returns.
       this.busy = true;
@@ -337,14 +362,14 @@ export class ActorCell<T> implements ActorContext<T> {
           result = this.invokeMessage(message);
         } else {
           this.busy = false;
-          return;
+          return handled - 1;
         }
         if (isThenable(result)) {
           Promise.resolve(result).then(
             next => this.onAsyncResult(next),
             error => this.onAsyncFailure(error),
           );
-          return;
+          return handled;
         }
         this.busy = false;
         this.applyResult(result as Behavior<T> | undefined);
@@ -352,15 +377,9 @@ export class ActorCell<T> implements ActorContext<T> {
         this.busy = false;
         this.handleFailure(error);
       }
-      if (--budget === 0) {
-        if (this.status === RUNNING && !this.scheduled) {
-          this.scheduled = true;
-          setImmediate(this.runBound);
-        }
-        return;
-      }
     }
     if (this.status === STOPPING) this.tryCompleteStop();
+    return handled;
   }
 
   /** Tells the receipts of every message taken out so far (up to `upTo` in enqueue count). */
@@ -399,7 +418,10 @@ export class ActorCell<T> implements ActorContext<T> {
 
   private afterAsync(): void {
     if (this.status === STOPPING) this.tryCompleteStop();
-    else if (!this.scheduled) this.drain();
+    else if (this.status === RUNNING && !this.suspended && this.hasWork() && !this.scheduled) {
+      this.scheduled = true;
+      this.system.dispatcher.resume(this);
+    }
   }
 
   private invokeMessage(message: T): BehaviorResult<T> {
@@ -491,7 +513,7 @@ export class ActorCell<T> implements ActorContext<T> {
       this.suspended = false;
       if (this.status !== RUNNING) return;
       this.restart();
-      if (!this.scheduled && !this.busy) this.drain();
+      if (this.hasWork()) this.wake();
     });
   }
 

@@ -5,6 +5,7 @@
  */
 import { ActorAddress, type NodeLocation } from './actor-address.js';
 import { ActorCell } from './actor-cell.js';
+import type { SpawnOptions } from './actor-context.js';
 import { InternalActorRef, asInternal, type ActorRef } from './actor-ref.js';
 import { PromiseActorRef } from './ask.js';
 import { DeadActorRef } from './dead-actor-ref.js';
@@ -12,6 +13,7 @@ import { AskDeadlines } from './ask-deadlines.js';
 import { Behavior, IgnoreBehavior } from './behavior.js';
 import { describeValue, printable } from './describe.js';
 import { ActorSystemError, ActorSystemTerminatedError, AskFailedError } from './errors.js';
+import { Dispatcher, type SchedulingOptions } from './dispatcher.js';
 import { DeadLetter } from './events.js';
 import { EventStream } from './event-stream.js';
 import { consoleLoggerFactory, type ActorLogger, type LoggerFactory, type LogLevel } from './logger.js';
@@ -35,6 +37,8 @@ export interface ActorSystemOptions {
   deadLetterLogLimit?: number;
   /** How long `terminate()` waits for handlers in progress before giving up on them. Default 10000 ms. */
   terminateTimeoutMs?: number;
+  /** How actors share the event loop: messages per actor visit, and the work per event-loop turn before timers and I/O run. */
+  scheduling?: SchedulingOptions;
 }
 
 /** The reply type an `ask` expects, read from the message's `replyTo` field. */
@@ -65,6 +69,8 @@ export class ActorSystem implements AsyncDisposable {
   /** The receptionist of this node: send it Register, Deregister, Find, Subscribe, Unsubscribe. */
   readonly receptionist: ActorRef<ReceptionistCommand>;
   readonly log: ActorLogger;
+  /** The run queue this system's actors are processed from. */
+  readonly dispatcher: Dispatcher;
 
   protected readonly options: ActorSystemOptions;
   private readonly loggerFactory: LoggerFactory;
@@ -98,6 +104,7 @@ export class ActorSystem implements AsyncDisposable {
     this.location = location;
     this.options = options;
     this.scheduler = options.scheduler ?? systemScheduler;
+    this.dispatcher = new Dispatcher(options.scheduling);
     this.loggerFactory = options.logger ?? consoleLoggerFactory(options.logLevel);
     this.log = this.loggerFor(`ActorSystem(${location.system})`);
     this.askDeadlines = new AskDeadlines(this.scheduler, () => this.tempRefs.size);
@@ -124,13 +131,13 @@ export class ActorSystem implements AsyncDisposable {
   }
 
   /** Starts a top-level actor under `/user/<name>`; a name already in use is rejected. */
-  spawn<T>(behavior: Behavior<T>, name?: string): ActorRef<T> {
-    return this.userGuardian.spawn(behavior, name);
+  spawn<T>(behavior: Behavior<T>, name?: string, options?: SpawnOptions): ActorRef<T> {
+    return this.userGuardian.spawn(behavior, name, options);
   }
 
   /** Starts an actor under `/system/<name>`, for the library's own actors. */
-  systemActorOf<T>(behavior: Behavior<T>, name: string): ActorRef<T> {
-    return this.systemGuardian.spawn(behavior, name);
+  systemActorOf<T>(behavior: Behavior<T>, name: string, options?: SpawnOptions): ActorRef<T> {
+    return this.systemGuardian.spawn(behavior, name, options);
   }
 
   /** Stops an actor of this system (children first, then its PostStop). */

@@ -1,10 +1,11 @@
 /** The actor runtime: behaviors, refs, the system, supervision, timers and events. */
 export { ActorAddress, InvalidActorAddressError, parseHostPort, type NodeLocation } from './actor-address.js';
-export type { ActorContext } from './actor-context.js';
+export type { ActorContext, SpawnOptions } from './actor-context.js';
 export { InternalActorRef, asInternal, type ActorRef, type DeliveryReceipt } from './actor-ref.js';
 export { ActorSystem, type ActorSystemOptions, type ReplyOf } from './actor-system.js';
 export { describeValue, printable } from './describe.js';
 export { DeadActorRef } from './dead-actor-ref.js';
+export type { SchedulingOptions } from './dispatcher.js';
 export { Behavior, ReceiveBehavior, type BehaviorResult, type MessageHandler, type SignalHandler } from './behavior.js';
 export { Behaviors } from './behaviors.js';
 export {
