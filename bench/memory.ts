@@ -15,15 +15,8 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  ActorSystem,
-  Behaviors,
-  Register,
-  Registered,
-  ServiceKey,
-  ServiceRegistry,
-  type ActorRef,
-} from '../lib/index.js';
+import { ActorSystem, Behaviors, Register, Registered, ServiceKey, type ActorRef } from '../lib/index.js';
+import { ServiceRegistry } from '../lib/receptionist/index.js';
 import { report, type Row } from './support/report.js';
 
 const N = 100_000;

@@ -21,22 +21,8 @@
  *
  * Run: npx tsx bench/receptionist.ts
  */
-import {
-  ActorSystem,
-  Behaviors,
-  Find,
-  ReceptionistState,
-  Register,
-  Registered,
-  ServiceKey,
-  Subscribe,
-  ServiceRegistry,
-  silentLogger,
-  type ActorContext,
-  type ActorRef,
-  type Listing,
-  type ReceptionistCommand,
-} from '../lib/index.js';
+import { ActorSystem, Behaviors, Find, Register, Registered, ServiceKey, Subscribe, silentLogger, type ActorContext, type ActorRef, type Listing, type ReceptionistCommand } from '../lib/index.js';
+import { ReceptionistState, ServiceRegistry } from '../lib/receptionist/index.js';
 import { report, type Row } from './support/report.js';
 import { LatencyHistogram, median } from './support/stats.js';
 

@@ -14,7 +14,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Behaviors, FrameDecoder, RemoteActorSystem, encodeFrame, type ActorRef } from '../lib/index.js';
+import { Behaviors, RemoteActorSystem, type ActorRef } from '../lib/index.js';
+import { FrameDecoder, encodeFrame } from '../lib/remote/index.js';
 import { batchedWriter } from './remote/batched-writer.js';
 import { ACK_EVERY, Ack, Blob, Ping, Pong, RAW_ACK_KIND, StartAcks, Tick } from './remote/messages.js';
 import { percentiles, report, type Row } from './support/report.js';

@@ -5,7 +5,8 @@
  * frame with a reply frame. Reports its ports over IPC and exits on `{ stop: true }`.
  */
 import net from 'node:net';
-import { Behaviors, FrameDecoder, RemoteActorSystem, encodeFrame, type ActorRef } from '../../lib/index.js';
+import { Behaviors, RemoteActorSystem, type ActorRef } from '../../lib/index.js';
+import { FrameDecoder, encodeFrame } from '../../lib/remote/index.js';
 import { ACK_EVERY, Ack, Blob, Ping, Pong, RAW_ACK_KIND, StartAcks, Tick } from './messages.js';
 import { batchedWriter } from './batched-writer.js';
 

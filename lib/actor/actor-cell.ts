@@ -6,7 +6,7 @@
 import { ActorAddress, isValidPathSegment } from './actor-address.js';
 import type { ActorContext, SpawnOptions } from './actor-context.js';
 import { InternalActorRef, asInternal, type ActorRef, type DeliveryReceipt } from './actor-ref.js';
-import type { ActorSystem } from './actor-system.js';
+import type { ActorSystemCore } from './actor-system.js';
 import {
   Behavior,
   EmptyBehavior,
@@ -114,7 +114,7 @@ export class ActorCell<T> implements ActorContext<T>, Runnable {
   private resolveStopped?: () => void;
 
   constructor(
-    readonly system: ActorSystem,
+    readonly system: ActorSystemCore,
     readonly parent: ActorCell<unknown> | undefined,
     path: string,
   ) {

@@ -5,7 +5,7 @@
 import type { ActorRef } from './actor-ref.js';
 import type { Behavior } from './behavior.js';
 import type { ActorLogger } from './logger.js';
-import type { ActorSystem } from './actor-system.js';
+import type { ActorSystemCore } from './actor-system.js';
 
 /** Per-actor settings given at spawn time. */
 export interface SpawnOptions {
@@ -18,7 +18,7 @@ export interface SpawnOptions {
 
 export interface ActorContext<T> {
   readonly self: ActorRef<T>;
-  readonly system: ActorSystem;
+  readonly system: ActorSystemCore;
   readonly log: ActorLogger;
   /** The live children, by name. */
   readonly children: ReadonlyMap<string, ActorRef<never>>;

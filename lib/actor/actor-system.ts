@@ -17,12 +17,17 @@ import { Dispatcher, type SchedulingOptions } from './dispatcher.js';
 import { DeadLetter } from './events.js';
 import { EventStream } from './event-stream.js';
 import { consoleLoggerFactory, type ActorLogger, type LoggerFactory, type LogLevel } from './logger.js';
-import { receptionistBinding } from './receptionist-binding.js';
+import type { Listing } from './listing.js';
+import { Find, type ReceptionistCommand } from './receptionist-protocol.js';
+import { ServiceKey } from './service-key.js';
 import { randomUid48 } from './random-uid.js';
 import { systemScheduler, type Scheduler } from './scheduler.js';
-// Type-only: the receptionist protocol is defined one layer up; at runtime the system only
-// knows the binding that layer installs (see receptionist-binding.ts).
-import type { Listing, ReceptionistCommand, ServiceKey } from '../receptionist/index.js';
+
+/**
+ * The receptionist of a system, as a port: the behavior its `/system/receptionist` actor runs.
+ * The receptionist layer provides the local one; the cluster layer one fed by the cluster.
+ */
+export type ReceptionistFactory = (system: ActorSystemCore) => Behavior<ReceptionistCommand>;
 
 export interface ActorSystemOptions {
   /** Where actor logs go; Nest passes `context => new Logger(context)`. Default: console. */
@@ -39,6 +44,8 @@ export interface ActorSystemOptions {
   terminateTimeoutMs?: number;
   /** How actors share the event loop: messages per actor visit, and the work per event-loop turn before timers and I/O run. */
   scheduling?: SchedulingOptions;
+  /** The receptionist behavior. The package's `ActorSystem` and its subclasses supply the local one. */
+  receptionist?: ReceptionistFactory;
 }
 
 /** The reply type an `ask` expects, read from the message's `replyTo` field. */
@@ -57,7 +64,12 @@ function validateName(name: string): string {
   return name;
 }
 
-export class ActorSystem implements AsyncDisposable {
+/**
+ * The runtime without a receptionist of its own: everything here but the registry, which
+ * comes in as a port (`options.receptionist`). Users create `ActorSystem` (the receptionist
+ * layer's subclass) or a networked subclass, which supply it.
+ */
+export class ActorSystemCore implements AsyncDisposable {
   readonly eventStream = new EventStream((error, event, failures, removed) => {
     const text = `An EventStream subscriber threw on ${describeValue(event)} (${failures} in a row): ${describeValue(error)}: ${printable(error instanceof Error ? String(error.message) : '', 300)}`;
     // The first failure and the removal are worth an error line; repeats in between are not.
@@ -66,8 +78,6 @@ export class ActorSystem implements AsyncDisposable {
   });
   readonly scheduler: Scheduler;
   readonly location: NodeLocation;
-  /** The receptionist of this node: send it Register, Deregister, Find, Subscribe, Unsubscribe. */
-  readonly receptionist: ActorRef<ReceptionistCommand>;
   readonly log: ActorLogger;
   /** The run queue this system's actors are processed from. */
   readonly dispatcher: Dispatcher;
@@ -85,6 +95,7 @@ export class ActorSystem implements AsyncDisposable {
   private readonly askDeadlines: AskDeadlines;
   private readonly userGuardian: ActorCell<never>;
   private readonly systemGuardian: ActorCell<never>;
+  private receptionistRef?: ActorRef<ReceptionistCommand>;
   private tempCounter = 0;
   private deadLetters = 0;
   private terminating?: Promise<void>;
@@ -93,11 +104,6 @@ export class ActorSystem implements AsyncDisposable {
   private resolveTerminated!: () => void;
   /** Settles when `terminate()` has finished. */
   readonly whenTerminated = new Promise<void>(resolve => (this.resolveTerminated = resolve));
-
-  /** Creates a single-process system (no network). */
-  static create(name: string, options: ActorSystemOptions = {}): ActorSystem {
-    return new ActorSystem({ system: validateName(name) }, options);
-  }
 
   protected constructor(location: NodeLocation, options: ActorSystemOptions) {
     validateName(location.system);
@@ -110,7 +116,22 @@ export class ActorSystem implements AsyncDisposable {
     this.askDeadlines = new AskDeadlines(this.scheduler, () => this.tempRefs.size);
     this.userGuardian = this.startGuardian('/user');
     this.systemGuardian = this.startGuardian('/system');
-    this.receptionist = this.createReceptionist();
+  }
+
+  /**
+   * The receptionist of this node: send it Register, Deregister, Find, Subscribe, Unsubscribe.
+   * Started by the factory once the system is constructed (see `startSystemActors`).
+   */
+  get receptionist(): ActorRef<ReceptionistCommand> {
+    return (this.receptionistRef ??= this.startReceptionist());
+  }
+
+  /**
+   * Starts the system actors peers may address (the receptionist). The factories call it once
+   * the whole object is constructed; a subclass's fields therefore exist when they run.
+   */
+  protected startSystemActors(): void {
+    this.receptionistRef ??= this.startReceptionist();
   }
 
   get name(): string {
@@ -209,7 +230,7 @@ export class ActorSystem implements AsyncDisposable {
 
   /** One snapshot of the instances registered under `key` (Find + ask in one call). */
   lookup<T>(key: ServiceKey<T>, timeoutMs?: number): Promise<Listing<T>> {
-    return this.ask(this.receptionist, replyTo => receptionistBinding().find(key, replyTo), timeoutMs) as Promise<Listing<T>>;
+    return this.ask(this.receptionist, replyTo => new Find(key, replyTo as ActorRef<Listing<T>>), timeoutMs) as Promise<Listing<T>>;
   }
 
   /**
@@ -233,8 +254,9 @@ export class ActorSystem implements AsyncDisposable {
   /** Runs after every actor stopped; the remote layer closes sockets here. */
   protected async afterTerminate(): Promise<void> {}
 
-  protected createReceptionist(): ActorRef<ReceptionistCommand> {
-    return receptionistBinding().start(this);
+  /** How this node names itself in listings: `local` without a network, its address with one. */
+  get selfNode(): string {
+    return 'local';
   }
 
   // ---- runtime internals (used by cells, refs and the layers above) ---------------------------
@@ -308,6 +330,16 @@ export class ActorSystem implements AsyncDisposable {
     return cell && cell.self.key === internal.key ? cell : undefined;
   }
 
+  private startReceptionist(): ActorRef<ReceptionistCommand> {
+    const factory = this.options.receptionist;
+    if (factory === undefined || this.closed) {
+      const reason = factory === undefined ? 'this actor system has no receptionist (create it with ActorSystem.create, or pass options.receptionist)' : 'the actor system is terminating';
+      const address = new ActorAddress(this.location.system, '/system/receptionist', 0, this.location.host, this.location.port);
+      return new DeadActorRef<ReceptionistCommand>(address, message => this.deadLetter(message, address.toString(), reason));
+    }
+    return this.systemActorOf(factory(this), 'receptionist');
+  }
+
   private startGuardian(path: string): ActorCell<never> {
     const cell = new ActorCell<never>(this, undefined, path);
     cell.start(new IgnoreBehavior());
@@ -340,9 +372,10 @@ export class ActorSystem implements AsyncDisposable {
    * those signals queued.
    */
   private async settleReceptionist(): Promise<void> {
-    const key = { id: '$settle' } as ServiceKey<never>;
+    if (this.receptionistRef === undefined) return;
+    const key = new ServiceKey<never>('$settle');
     try {
-      for (let i = 0; i < 2; i++) await this.askUnchecked(this.receptionist, r => receptionistBinding().find(key, r), 1000);
+      for (let i = 0; i < 2; i++) await this.askUnchecked(this.receptionistRef, r => new Find(key, r), 1000);
     } catch {
       // A receptionist that cannot answer has nothing left to announce.
     }

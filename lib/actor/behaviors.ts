@@ -17,10 +17,10 @@ import {
   type MessageHandler,
   type SignalHandler,
 } from './behavior.js';
-import { receptionistBinding } from './receptionist-binding.js';
+import { Register } from './receptionist-protocol.js';
+import type { ServiceKey } from './service-key.js';
 import type { SupervisorStrategy } from './supervisor-strategy.js';
 import type { TimerScheduler } from './timer-scheduler.js';
-import type { ServiceKey } from '../receptionist/index.js';
 
 const same = new SameBehavior();
 const empty = new EmptyBehavior();
@@ -64,7 +64,7 @@ export const Behaviors = {
    */
   discoverable<T>(behavior: Behavior<T>, key: ServiceKey<T>): Behavior<T> {
     return new SetupBehavior<T>(ctx => {
-      ctx.system.receptionist.tell(receptionistBinding().register(key, ctx.self));
+      ctx.system.receptionist.tell(new Register(key, ctx.self));
       return behavior;
     });
   },

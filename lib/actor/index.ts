@@ -1,8 +1,11 @@
-/** The actor runtime: behaviors, refs, the system, supervision, timers and events. */
+/**
+ * The actor runtime: behaviors, refs, the system, supervision, timers and events, and the
+ * receptionist's protocol as plain types (the receptionist itself is a port of the system).
+ */
 export { ActorAddress, InvalidActorAddressError, parseHostPort, type NodeLocation } from './actor-address.js';
 export type { ActorContext, SpawnOptions } from './actor-context.js';
 export { InternalActorRef, asInternal, type ActorRef, type DeliveryReceipt } from './actor-ref.js';
-export { ActorSystem, type ActorSystemOptions, type ReplyOf } from './actor-system.js';
+export { ActorSystemCore, type ActorSystemOptions, type ReceptionistFactory, type ReplyOf } from './actor-system.js';
 export { describeValue, printable } from './describe.js';
 export { DeadActorRef } from './dead-actor-ref.js';
 export type { SchedulingOptions } from './dispatcher.js';
@@ -23,3 +26,15 @@ export { systemScheduler, type Scheduler, type Cancellable } from './scheduler.j
 export { PostStop, PreRestart, Terminated, type Signal } from './signals.js';
 export { SupervisorStrategy, type SupervisorKind } from './supervisor-strategy.js';
 export type { TimerScheduler } from './timer-scheduler.js';
+export { ServiceKey } from './service-key.js';
+export { Listing, type ServiceInstance } from './listing.js';
+export {
+  Register,
+  Registered,
+  Deregister,
+  Deregistered,
+  Find,
+  Subscribe,
+  Unsubscribe,
+  type ReceptionistCommand,
+} from './receptionist-protocol.js';

@@ -3,7 +3,8 @@
  * made, so the cluster backend plugs in here (ClusteredActorSystem.start when `cluster` is set).
  */
 import { Logger } from '@nestjs/common';
-import { ActorSystem, type ActorLogger, type LoggerFactory, type LogLevel } from '../actor/index.js';
+import type { ActorLogger, LoggerFactory, LogLevel } from '../actor/index.js';
+import { ActorSystem } from '../receptionist/index.js';
 import type { ResolvedReceptionistOptions } from './receptionist-module-options.js';
 
 const RANK: Record<LogLevel, number> = { debug: 0, log: 1, warn: 2, error: 3, silent: 4 };

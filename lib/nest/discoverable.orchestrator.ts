@@ -4,15 +4,8 @@
  * application's entries go before the actor system terminates.
  */
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import {
-  ActorSystem,
-  Behaviors,
-  SupervisorStrategy,
-  type ActorContext,
-  type ActorRef,
-  type Behavior,
-} from '../actor/index.js';
-import { Deregister, type Deregistered, type ServiceKey } from '../receptionist/index.js';
+import { Behaviors, Deregister, SupervisorStrategy, type ActorContext, type ActorRef, type Behavior, type Deregistered, type ServiceKey } from '../actor/index.js';
+import { ActorSystem } from '../receptionist/index.js';
 import type { DiscoverableOptions } from './interfaces/index.js';
 import { RECEPTIONIST_ACTOR_SYSTEM, RECEPTIONIST_LOGGER_CONTEXT } from './receptionist.constants.js';
 

@@ -5,8 +5,8 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { Observable, ReplaySubject, share } from 'rxjs';
-import { ActorSystem, Behaviors, PostStop } from '../actor/index.js';
-import { Listing, Subscribe, Unsubscribe, type ServiceKey } from '../receptionist/index.js';
+import { Behaviors, Listing, PostStop, Subscribe, Unsubscribe, type ServiceKey } from '../actor/index.js';
+import { ActorSystem } from '../receptionist/index.js';
 import { RECEPTIONIST_ACTOR_SYSTEM } from './receptionist.constants.js';
 
 @Injectable()

@@ -1,5 +1,5 @@
 /** The injection token of the `Observable<Listing<T>>` that `forFeature([key])` provides. */
-import { ServiceKey } from '../receptionist/index.js';
+import { ServiceKey } from '../actor/index.js';
 
 /**
  * A readable string, so Nest's "can't resolve dependencies" message names the missing key

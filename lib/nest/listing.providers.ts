@@ -1,6 +1,6 @@
 /** One `Observable<Listing<T>>` provider per key, under `getListingToken(key)`. */
 import type { Provider } from '@nestjs/common';
-import type { ServiceKey } from '../receptionist/index.js';
+import type { ServiceKey } from '../actor/index.js';
 import { ListingStreams } from './listing-streams.js';
 import { getListingToken } from './listing-token.js';
 

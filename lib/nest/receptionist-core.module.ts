@@ -5,7 +5,7 @@
  */
 import { Inject, Module, type DynamicModule, type ModuleMetadata, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { ActorSystem } from '../actor/index.js';
+import { ActorSystem } from '../receptionist/index.js';
 import { createActorSystem } from './actor-system.factory.js';
 import { DiscoverableMetadataAccessor } from './discoverable-metadata.accessor.js';
 import { DiscoverableExplorer } from './discoverable.explorer.js';

@@ -3,8 +3,8 @@
  * create the actor system; `forFeature([KEY])` wherever a listing is injected.
  */
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { ActorSystem } from '../actor/index.js';
-import type { ServiceKey } from '../receptionist/index.js';
+import type { ServiceKey } from '../actor/index.js';
+import { ActorSystem } from '../receptionist/index.js';
 import { MissingOptionsFactoryError } from './errors/index.js';
 import type {
   ReceptionistModuleAsyncOptions,

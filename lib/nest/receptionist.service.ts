@@ -4,8 +4,8 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { Observable } from 'rxjs';
-import { ActorSystem, type ActorRef, type ReplyOf } from '../actor/index.js';
-import { Deregister, Register, type Deregistered, type Listing, type Registered, type ServiceKey } from '../receptionist/index.js';
+import { Deregister, Register, type ActorRef, type Deregistered, type Listing, type Registered, type ReplyOf, type ServiceKey } from '../actor/index.js';
+import { ActorSystem } from '../receptionist/index.js';
 import { ListingStreams } from './listing-streams.js';
 import { RECEPTIONIST_ACTOR_SYSTEM } from './receptionist.constants.js';
 

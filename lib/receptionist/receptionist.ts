@@ -8,20 +8,27 @@
  * the listing current at the time of Subscribe first, then the listing after each change, in
  * order (changes that arrive together are announced as one listing).
  */
-import { Behaviors, SupervisorStrategy, Terminated, describeValue, printable, type ActorContext, type ActorRef, type Behavior } from '../actor/index.js';
-import type { Listing } from './listing.js';
 import {
+  Behaviors,
   Deregister,
   Deregistered,
   Find,
   Register,
   Registered,
   Subscribe,
+  SupervisorStrategy,
+  Terminated,
   Unsubscribe,
+  describeValue,
+  printable,
+  type ActorContext,
+  type ActorRef,
+  type Behavior,
+  type Listing,
   type ReceptionistCommand,
-} from './protocol.js';
+  type ServiceKey,
+} from '../actor/index.js';
 import { LOCAL_NODE, ServiceRegistry } from './service-registry.js';
-import type { ServiceKey } from './service-key.js';
 
 type Subscriber = ActorRef<Listing<unknown>>;
 
@@ -182,7 +189,7 @@ export class ReceptionistState {
  */
 export function localReceptionist(): Behavior<ReceptionistMessage> {
   return Behaviors.supervise(Behaviors.setup<ReceptionistMessage>(ctx => {
-    const state = new ReceptionistState(ctx);
+    const state = new ReceptionistState(ctx, ctx.system.selfNode);
     return Behaviors.receive<ReceptionistMessage>((_ctx, message) => {
       state.handle(message);
     }).receiveSignal((_ctx, signal) => {

@@ -6,9 +6,7 @@
  * Guarantees: a ref appears at most once per key; a key with no instances disappears;
  * every mutator returns the keys whose listing changed, so callers notify exactly those.
  */
-import type { ActorRef } from '../actor/index.js';
-import { Listing, type ServiceInstance } from './listing.js';
-import { ServiceKey } from './service-key.js';
+import { Listing, ServiceKey, type ActorRef, type ServiceInstance } from '../actor/index.js';
 
 /** Node name for entries of a system that is not on the network. */
 export const LOCAL_NODE = 'local';

@@ -2,24 +2,9 @@
  * Wire names for the library's own message classes, so a Listing or a Register can cross
  * nodes with no registration by the user. Each codec checks the shape and types of what
  * arrived (its errors name no peer data), then rebuilds through the class constructor.
- *
- * Layering note: this one file imports the receptionist layer, which sits above remote.
- * It only registers codecs (no behavior depends on it); it can move to the cluster layer
- * when that exists, without any change for users.
+ * The receptionist's protocol is defined in the actor layer, so these codecs need nothing above it.
  */
-import { ActorAddress, InternalActorRef, type ActorRef } from '../actor/index.js';
-import {
-  Deregister,
-  Deregistered,
-  Find,
-  Listing,
-  Register,
-  Registered,
-  ServiceKey,
-  Subscribe,
-  Unsubscribe,
-  type ServiceInstance,
-} from '../receptionist/index.js';
+import { ActorAddress, Deregister, Deregistered, Find, InternalActorRef, Listing, Register, Registered, ServiceKey, Subscribe, Unsubscribe, type ActorRef, type ServiceInstance } from '../actor/index.js';
 import { registerGlobally } from './serialization.js';
 
 function tuple(data: unknown, length: number): unknown[] {

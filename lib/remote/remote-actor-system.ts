@@ -4,7 +4,8 @@
  * every actor address names this node. `ClusteredActorSystem` extends it.
  */
 import type { Duplex } from 'node:stream';
-import { ActorAddress, ActorSystem, DeadActorRef, type ActorRef, type ActorSystemOptions } from '../actor/index.js';
+import { ActorAddress, DeadActorRef, type ActorRef, type ActorSystemOptions } from '../actor/index.js';
+import { ActorSystem } from '../receptionist/index.js';
 import { DEFAULT_REMOTE_DELIVERY_PATHS, RemoteDeliveryPolicy } from './delivery-policy.js';
 import { RemoteConfigurationError } from './errors.js';
 import { dnsHostResolver } from './host-resolver.js';
@@ -50,7 +51,9 @@ export class RemoteActorSystem extends ActorSystem {
   static async start(options: RemoteActorSystemOptions): Promise<RemoteActorSystem> {
     const bound = await RemoteActorSystem.bindNode(options);
     try {
-      return new RemoteActorSystem(bound, options);
+      const system = new RemoteActorSystem(bound, options);
+      system.startSystemActors();
+      return system;
     } catch (error) {
       await bound.listener.close();
       throw error;
@@ -153,6 +156,11 @@ export class RemoteActorSystem extends ActorSystem {
   }
 
   /** `host:port` of this node, as peers and seeds name it. */
+  /** `host:port#uid`: listings name the incarnation, so a restarted node's entries are never confused with its predecessor's. */
+  override get selfNode(): string {
+    return `${this.identity.hostPort}#${this.identity.uid}`;
+  }
+
   get hostPort(): string {
     return this.identity.hostPort;
   }

@@ -2,8 +2,7 @@
  * Options of a remote-capable system, with every default and every validation in one
  * place. Times are in milliseconds, sizes in bytes.
  */
-import type { ActorSystemOptions } from '../actor/index.js';
-import { ActorAddress } from '../actor/index.js';
+import { ActorAddress, type ActorSystemOptions } from '../actor/index.js';
 import { RemoteConfigurationError } from './errors.js';
 import { DEFAULT_MAX_FRAME_SIZE, HANDSHAKE_MAX_FRAME_SIZE } from './frame-codec.js';
 import type { Transport } from './transport.js';

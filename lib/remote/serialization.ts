@@ -22,7 +22,7 @@
  * `Object.create(prototype)` plus data properties (no setter or constructor of the
  * payload's choosing runs), and only registered names are ever instantiated.
  */
-import { ActorAddress, InternalActorRef, describeValue, printable, type ActorRef, type NodeLocation } from '../actor/index.js';
+import { ActorAddress, describeValue, InternalActorRef, printable, type ActorRef, type NodeLocation } from '../actor/index.js';
 import {
   MalformedFrameError,
   RemoteError,

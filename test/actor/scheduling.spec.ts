@@ -26,6 +26,11 @@ function startPingPong(system: ActorSystem, async = false): { readonly count: ()
   return { count: () => count, stop: () => (stopped = true) };
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
 /** Lateness of every firing of a `periodMs` interval timer over `runMs`. */
 async function timerLateness(periodMs: number, runMs: number): Promise<number[]> {
   const late: number[] = [];
@@ -54,10 +59,11 @@ describe('Scheduling', () => {
     const game = startPingPong(system);
     const late = await timerLateness(10, 300);
     game.stop();
-    // Without a turn budget the timer never fires at all; with it, each firing is a few ms late at most
-    // (the bound is loose only because the test machine may be loaded).
+    // Without a turn budget the timer never fires at all; with it, firings are a few ms late at
+    // most. The median is asserted: on a loaded machine a single firing may be late for reasons
+    // that have nothing to do with this process.
     expect(late.length).toBeGreaterThanOrEqual(10);
-    expect(Math.max(...late)).toBeLessThan(40);
+    expect(median(late)).toBeLessThan(15);
     expect(game.count()).toBeGreaterThan(1000);
   });
 
@@ -67,7 +73,7 @@ describe('Scheduling', () => {
     const late = await timerLateness(10, 200);
     game.stop();
     expect(late.length).toBeGreaterThanOrEqual(5);
-    expect(Math.max(...late)).toBeLessThan(40);
+    expect(median(late)).toBeLessThan(15);
     expect(game.count()).toBeGreaterThan(100);
   });
 
@@ -129,7 +135,7 @@ describe('Scheduling', () => {
       );
       spinning = false;
       expect(spins).toBeGreaterThan(10_000);
-      expect(Math.max(...rtts)).toBeLessThan(100);
+      expect(median(rtts)).toBeLessThan(50);
     });
   });
 });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { ActorSystem, Behaviors, ServiceKey, ServiceRegistry, type ActorRef } from '../../lib/index.js';
+import { ActorSystem, Behaviors, ServiceKey, type ActorRef } from '../../lib/index.js';
+import { ServiceRegistry } from '../../lib/receptionist/index.js';
 
 describe('ServiceRegistry', () => {
   let system: ActorSystem;

@@ -4,7 +4,8 @@
  * heartbeats answered where frames are read.
  */
 import net from 'node:net';
-import { Behaviors, FrameKind, HandshakeFailed, TcpTransport, encodeFrame, type RemoteActorSystem } from '../../lib/index.js';
+import { Behaviors, HandshakeFailed, TcpTransport, type RemoteActorSystem } from '../../lib/index.js';
+import { FrameKind, encodeFrame } from '../../lib/remote/index.js';
 import { FrameDecoder } from '../../lib/remote/frame-codec.js';
 import {
   PROTOCOL_VERSION,

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { FrameDecoder, FrameTooLargeError, MalformedFrameError, encodeFrame } from '../../lib/index.js';
+import { FrameTooLargeError, MalformedFrameError } from '../../lib/index.js';
+import { FrameDecoder, encodeFrame } from '../../lib/remote/index.js';
 
 function collect(maxFrameSize = 1024) {
   const frames: { kind: number; body: string }[] = [];

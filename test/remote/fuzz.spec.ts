@@ -4,7 +4,8 @@
  * serving a well-behaved peer, and every fuzzing connection must be released.
  */
 import fc from 'fast-check';
-import { Behaviors, PROTOCOL_VERSION, Serializable, encodeFrame, type ActorRef } from '../../lib/index.js';
+import { Behaviors, PROTOCOL_VERSION, Serializable, type ActorRef } from '../../lib/index.js';
+import { encodeFrame } from '../../lib/remote/index.js';
 import { FrameKind } from '../../lib/remote/frame-codec.js';
 import { encodeHello, newNonce } from '../../lib/remote/handshake.js';
 import { NodeIdentity } from '../../lib/remote/node-identity.js';

@@ -1,13 +1,5 @@
-import {
-  Behaviors,
-  DeadLetter,
-  FrameKind,
-  HandshakeFailed,
-  PROTOCOL_VERSION,
-  Serializable,
-  encodeFrame,
-  type ActorRef,
-} from '../../lib/index.js';
+import { Behaviors, DeadLetter, HandshakeFailed, PROTOCOL_VERSION, Serializable, type ActorRef } from '../../lib/index.js';
+import { FrameKind, encodeFrame } from '../../lib/remote/index.js';
 import { encodeHello, newNonce } from '../../lib/remote/handshake.js';
 import { NodeIdentity } from '../../lib/remote/node-identity.js';
 import { eventually } from '../support/eventually.js';

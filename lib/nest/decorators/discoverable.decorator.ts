@@ -4,8 +4,7 @@
  * finds it at startup and the orchestrator spawns and registers the actor.
  */
 import 'reflect-metadata';
-import type { ActorContext } from '../../actor/index.js';
-import { ServiceKey } from '../../receptionist/index.js';
+import { ServiceKey, type ActorContext } from '../../actor/index.js';
 import { InvalidDiscoverableError } from '../errors/index.js';
 import type { ActorHandler, DiscoverableMetadata, DiscoverableOptions } from '../interfaces/index.js';
 import { DISCOVERABLE_METADATA } from '../receptionist.constants.js';

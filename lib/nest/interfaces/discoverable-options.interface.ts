@@ -1,6 +1,5 @@
 /** Per-handler options of `@Discoverable(KEY, options)`. */
-import type { SupervisorStrategy } from '../../actor/index.js';
-import type { ServiceKey } from '../../receptionist/index.js';
+import type { ServiceKey, SupervisorStrategy } from '../../actor/index.js';
 
 export interface DiscoverableOptions {
   /**

@@ -1,7 +1,7 @@
 /**
  * The receptionist's messages: small immutable classes, each naming the reply it sends.
  */
-import type { ActorRef } from '../actor/index.js';
+import type { ActorRef } from './actor-ref.js';
 import type { Listing } from './listing.js';
 import type { ServiceKey } from './service-key.js';
 

@@ -3,7 +3,7 @@
  * this system knows. `instances` leaves out instances on nodes currently unreachable;
  * `allInstances` keeps them, so routing stops at once while the registry does not flap.
  */
-import type { ActorRef } from '../actor/index.js';
+import type { ActorRef } from './actor-ref.js';
 import type { ServiceKey } from './service-key.js';
 
 export interface ServiceInstance<T> {
