@@ -280,6 +280,18 @@ describe('ClusterState', () => {
       expect(a.catchUp(a.selfKey, 0)).toHaveProperty('snapshot.entries.length', 5);
     });
 
+    it('never composes deltas across a whole record it took in between', () => {
+      const { a, b } = pair();
+      sync(a, b);
+      b.applyDelta(a.register('x', ref(4001, 'p1'))!);
+      a.register('x', ref(4001, 'p2'));
+      a.register('x', ref(4001, 'p3'));
+      b.mergeRecord(a.snapshot(a.selfKey)!);
+      b.applyDelta(a.register('x', ref(4001, 'p4'))!);
+      expect(b.catchUp(a.selfKey, 2)).toHaveProperty('snapshot.version', 5);
+      expect(b.catchUp(a.selfKey, 4)).toHaveProperty('delta.from', 4);
+    });
+
     it('keeps a digest the size of the membership whatever the number of entries', () => {
       const a = stateOf(A);
       const empty = JSON.stringify(a.digest()).length;

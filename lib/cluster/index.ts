@@ -1,0 +1,54 @@
+/**
+ * The cluster's pure core: the replicated state, its wire shapes, the membership rules and
+ * failure detection. No sockets, actors or timers here; the clustered system drives them.
+ */
+export {
+  ClusterState,
+  CLUSTER_STATE_VERSION,
+  MEMBER_STATUSES,
+  canMoveOwnStatus,
+  composeDeltas,
+  isGoneStatus,
+  type ApplyOutcome,
+  type ApplyResult,
+  type Changes,
+  type ClusterStateOptions,
+  type Delta,
+  type Digest,
+  type DigestComparison,
+  type EntryChange,
+  type GoneMark,
+  type GoneReason,
+  type MemberChange,
+  type MemberStatus,
+  type NodeRecord,
+  type PullRequest,
+  type RecordSnapshot,
+  type ServiceEntry,
+} from './cluster-state.js';
+export { hostPortOf, isValidUid, nodeKey, parseNodeKey, sameHostPort, type NodeId, type NodeKey } from './node-id.js';
+export {
+  RecordAssembler,
+  msgpackSizeBound,
+  splitRecord,
+  type RecordAssemblerOptions,
+  type RecordChunk,
+} from './record-chunks.js';
+export {
+  MAX_REF_LENGTH,
+  MAX_SERVICE_KEY_LENGTH,
+  MAX_UNREACHABLE,
+  readDelta,
+  readDigest,
+  readGoneMarks,
+  readPullRequests,
+  readRecordChunk,
+  readRecordSnapshot,
+} from './wire-format.js';
+export {
+  ChunkBudgetTooSmallError,
+  ClusterError,
+  IncompatibleClusterVersionError,
+  InvalidStatusTransitionError,
+  MalformedClusterMessageError,
+} from './errors.js';
