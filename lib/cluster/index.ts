@@ -46,6 +46,13 @@ export {
   readRecordSnapshot,
 } from './wire-format.js';
 export {
+  DEFAULT_PHI_ACCRUAL,
+  FailureDetectorRegistry,
+  PhiAccrualDetector,
+  phiOf,
+  type PhiAccrualOptions,
+} from './phi-accrual.js';
+export {
   ChunkBudgetTooSmallError,
   ClusterError,
   IncompatibleClusterVersionError,
