@@ -46,6 +46,30 @@ export {
   readRecordSnapshot,
 } from './wire-format.js';
 export {
+  downingDecisions,
+  isLive,
+  liveMembers,
+  members,
+  nextOwnStatus,
+  reachabilityChanges,
+  reportsNeeded,
+  unreachableSubjects,
+  type Member,
+  type OwnEvent,
+  type StateView,
+} from './membership.js';
+export { DEFAULT_MONITORS_PER_NODE, MonitorRing, ringHash } from './monitor-ring.js';
+export {
+  DEFAULT_FANOUT,
+  DEFAULT_FULL_PUSH_MAX_PEERS,
+  gossipPeer,
+  pickRandom,
+  pushTargets,
+  relayTargets,
+  type DisseminationOptions,
+  type RandomSource,
+} from './gossip-targets.js';
+export {
   DEFAULT_PHI_ACCRUAL,
   FailureDetectorRegistry,
   PhiAccrualDetector,
