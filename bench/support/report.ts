@@ -13,6 +13,14 @@ const resultsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'results'
 
 /** Prints `rows` as an aligned table under `title` and writes them to bench/results/<name>.json. */
 export function report(name: string, title: string, rows: Row[], extra: Record<string, unknown> = {}): void {
+  printTable(title, rows);
+  mkdirSync(resultsDir, { recursive: true });
+  const machine = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, platform: process.platform };
+  writeFileSync(join(resultsDir, `${name}.json`), JSON.stringify({ name, title, date: new Date().toISOString(), machine, rows, ...extra }, null, 2) + '\n');
+}
+
+/** Prints `rows` as an aligned table under `title` (for tables that go into another table's JSON). */
+export function printTable(title: string, rows: Row[]): void {
   const columns = [...new Set(rows.flatMap(r => Object.keys(r)))];
   const cells = rows.map(r => columns.map(c => formatCell(r[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map(row => row[i].length)));
@@ -21,9 +29,6 @@ export function report(name: string, title: string, rows: Row[], extra: Record<s
   console.log(line(columns));
   console.log(widths.map(w => '-'.repeat(w)).join('  '));
   for (const row of cells) console.log(line(row));
-  mkdirSync(resultsDir, { recursive: true });
-  const machine = { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, platform: process.platform };
-  writeFileSync(join(resultsDir, `${name}.json`), JSON.stringify({ name, title, date: new Date().toISOString(), machine, rows, ...extra }, null, 2) + '\n');
 }
 
 function formatCell(value: string | number | undefined): string {

@@ -48,8 +48,28 @@ export class FlushNotifications {
   private constructor() {}
 }
 
-/** Messages the receptionist actor accepts: the public protocol plus its own flush. */
-export type ReceptionistMessage = ReceptionistCommand | FlushNotifications;
+/** What a receptionist holds, for tests and diagnostics. */
+export interface ReceptionistStats {
+  /** Keys with at least one registration. */
+  readonly keys: number;
+  /** Subscriptions (subscriber and key), over every key. */
+  readonly subscriptions: number;
+  /** Distinct subscribers. */
+  readonly subscribers: number;
+  /** Refs watched for their registrations or subscriptions. */
+  readonly watched: number;
+}
+
+/**
+ * Answers the receptionist's ReceptionistStats. Internal: not exported from the package
+ * root and without a wire name, so only this process can ask.
+ */
+export class GetReceptionistStats {
+  constructor(readonly replyTo: ActorRef<ReceptionistStats>) {}
+}
+
+/** Messages the receptionist actor accepts: the public protocol plus its own flush and stats. */
+export type ReceptionistMessage = ReceptionistCommand | FlushNotifications | GetReceptionistStats;
 
 /** State of one receptionist; kept apart from the behavior so the cluster layer can drive it too. */
 export class ReceptionistState {
@@ -97,9 +117,17 @@ export class ReceptionistState {
       this.subscribe(message.key, message.subscriber);
     } else if (message instanceof Unsubscribe) {
       if (this.dropSubscription(message.key.id, message.subscriber.toString())) this.release(message.subscriber);
+    } else if (message instanceof GetReceptionistStats) {
+      message.replyTo.tell(this.stats());
     } else {
       this.ctx.log.warn(`Receptionist ignored an unknown message: ${describeValue(message)}`);
     }
+  }
+
+  stats(): ReceptionistStats {
+    let subscriptions = 0;
+    for (const entry of this.subscribers.values()) subscriptions += entry.refs.size;
+    return { keys: this.registry.keyCount, subscriptions, subscribers: this.keysBySubscriber.size, watched: this.watched.size };
   }
 
   private isOwnNode(ref: ActorRef<unknown>): boolean {

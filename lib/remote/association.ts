@@ -83,6 +83,11 @@ export class Association implements ConnectionHandler, OutboundQueue {
   connectAttempts = 0;
   /** Set by Remoting on every send: the least recently used association is evicted first. */
   lastUsed = 0;
+  /**
+   * Kept connected with nothing to send, and never stopped as idle (Remoting: local actors
+   * watch actors of this node, and only a connection can tell whether the node is gone).
+   */
+  held = false;
   private state = State.Idle;
   private connection?: Connection;
   // Parallel arrays from `head`: where the frame's bytes are (a chunk or a buffer of its own,
@@ -262,6 +267,12 @@ export class Association implements ConnectionHandler, OutboundQueue {
     }
   }
 
+  /** Keeps this association connected (see `held`), dialling now if it is idle. */
+  hold(): void {
+    this.held = true;
+    if (this.state === State.Idle) this.connect();
+  }
+
   /** Flushes what is queued and closes the connection, telling the peer we are leaving. */
   stop(): Connection | undefined {
     if (this.state === State.Stopped) return undefined;
@@ -308,7 +319,7 @@ export class Association implements ConnectionHandler, OutboundQueue {
 
   /** Called every heartbeat interval: how long nothing was sent while nothing waited or dialled. */
   idleFor(intervalMs: number): number {
-    if (this.usedSinceTick || this.head < this.frames.length || this.state === State.Connecting) {
+    if (this.usedSinceTick || this.held || this.head < this.frames.length || this.state === State.Connecting) {
       this.usedSinceTick = false;
       this.idleMs = 0;
     } else {
@@ -402,7 +413,7 @@ export class Association implements ConnectionHandler, OutboundQueue {
     this.backoffTimer = this.settings.connection.scheduler.schedule(delay, () => {
       this.backoffTimer = undefined;
       if (this.state !== State.Backoff) return;
-      if (this.queued > 0) {
+      if (this.queued > 0 || this.held) {
         this.connect();
       } else {
         // Nobody is waiting: the next message starts a fresh series of attempts.
@@ -479,7 +490,7 @@ export class Association implements ConnectionHandler, OutboundQueue {
       this.attempts = 0;
       this.downSince = undefined;
       this.address = undefined;
-      if (this.queued > 0) this.connect();
+      if (this.queued > 0 || this.held) this.connect();
     } else {
       // Never opened, or dropped soon after the handshake: a failed attempt, with backoff.
       this.retryLater(wasOpen ? `connection closed ${Math.round(this.now() - this.openedAt)} ms after the handshake: ${reason}` : reason);

@@ -24,6 +24,7 @@ import {
   readVersion,
   type WelcomeMessage,
 } from './handshake.js';
+import type { InboundCredit, PausableReader } from './inbound-credit.js';
 import type { NodeIdentity } from './node-identity.js';
 
 export type ConnectionDirection = 'inbound' | 'outbound';
@@ -74,7 +75,7 @@ const enum Stage {
   Closed,
 }
 
-export class Connection {
+export class Connection implements PausableReader {
   /** The authenticated peer; set once the handshake has completed. */
   peer?: NodeIdentity;
   /** Largest frame the peer accepts (from its handshake). */
@@ -87,6 +88,10 @@ export class Connection {
   lastHeartbeatRttMs?: number;
   /** Heartbeats of ours the peer has answered. */
   heartbeatAcks = 0;
+  /** Flow control of the messages this connection delivers; set by the handler on the first one. */
+  credit?: InboundCredit;
+  /** Reading stopped by `pauseReading` (the peer is then quiet because we do not listen). */
+  private paused = false;
   private stage = Stage.Greeting;
   private readonly decoder: FrameDecoder;
   private readonly nonce = newNonce();
@@ -133,6 +138,31 @@ export class Connection {
     return this.stage === Stage.Closed;
   }
 
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /**
+   * Stops reading: TCP then pushes back on the peer's writes. While paused, silence is ours,
+   * not the peer's, so neither the idle timeout nor the frame timeout counts; heartbeats still
+   * go out, and they are what keeps the peer's side of this connection from timing out.
+   */
+  pauseReading(): void {
+    if (this.paused || this.stage === Stage.Closed) return;
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  /** Reads again; the idle and frame clocks start afresh, as if bytes had just arrived. */
+  resumeReading(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.stage === Stage.Closed) return;
+    this.receivedSinceTick = true;
+    if (this.frameStartedAt !== undefined) this.frameStartedAt = this.settings.scheduler.now();
+    this.socket.resume();
+  }
+
   /** Starts the handshake clock; the connecting side speaks first. */
   start(): void {
     const timeoutMs = this.settings.handshakeTimeoutMs;
@@ -161,18 +191,19 @@ export class Connection {
    * Called every heartbeat interval: sends a numbered heartbeat (answered at once by the peer,
    * which gives the round trip), closes the connection when nothing was received for the idle
    * timeout (a half-open socket) or when a started frame is overdue (a trickling peer).
+   * Neither clock runs while reading is paused.
    */
   tick(intervalMs: number): void {
     if (this.stage !== Stage.Open) return;
     const frameStartedAt = this.frameStartedAt;
-    if (frameStartedAt !== undefined) {
+    if (frameStartedAt !== undefined && !this.paused) {
       const elapsed = this.settings.scheduler.now() - frameStartedAt;
       if (elapsed > this.settings.frameTimeoutMs) {
         this.fail(new FrameTimeoutError(this.remote, elapsed, this.decoder.pendingBytes, this.settings.frameTimeoutMs).message);
         return;
       }
     }
-    if (this.receivedSinceTick) {
+    if (this.receivedSinceTick || this.paused) {
       this.receivedSinceTick = false;
       this.quietMs = 0;
     } else {
@@ -268,6 +299,7 @@ export class Connection {
     this.stage = Stage.Closed;
     this.handshakeTimer?.cancel();
     this.handshakeTimer = undefined;
+    this.credit?.close();
     this.handler.closed(this, kind, reason);
   }
 
@@ -280,6 +312,11 @@ export class Connection {
     this.handshakeTimer?.cancel();
     this.handshakeTimer = undefined;
     const socket = this.socket;
+    // A paused socket would never read the peer's FIN; what it still reads, the stopped decoder ignores.
+    if (this.paused) {
+      this.paused = false;
+      socket.resume();
+    }
     if (graceful || lastFrame) {
       // Let queued bytes (and the last frame) reach the peer, then release the socket.
       if (lastFrame) socket.write(lastFrame);

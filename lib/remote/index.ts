@@ -17,7 +17,7 @@ export {
   type SerializableOptions,
 } from './serialization.js';
 export { PeerConnected, PeerDisconnected, HandshakeFailed } from './remote-events.js';
-export type { RemoteStats, PeerStats } from './remoting.js';
+export type { RemoteStats, PeerStats, InboundHealth } from './remoting.js';
 export type { AdmissionStats } from './admission.js';
 export type { ConnectionDirection } from './connection.js';
 export { TcpTransport, type Transport, type TransportListener, type TcpTransportOptions } from './transport.js';

@@ -3,9 +3,10 @@
  * message do not travel, and an unserializable message is a dead letter right here) and
  * hands the frame to the peer's association, which batches and orders it.
  *
- * Remote death watch is not part of this layer: `watch` on a remote ref never delivers
- * `Terminated` (the cluster layer adds it with node failure detection), and `isTerminated`
- * stays false. Equality is by address, like every ref.
+ * Watching a remote ref works at node level: `Terminated` arrives when the actor's node
+ * (its incarnation) is gone, i.e. disconnected, unreachable or restarted (see
+ * `Remoting.nodeGone`), not when the actor alone stops on a node that lives on; that needs
+ * the cluster layer. `isTerminated` stays false. Equality is by address, like every ref.
  */
 import { InternalActorRef, type ActorAddress, type Signal } from '../actor/index.js';
 
@@ -13,6 +14,9 @@ import { InternalActorRef, type ActorAddress, type Signal } from '../actor/index
 export interface RemoteSender {
   /** Serializes `message` and queues it for the node of `ref`; failures become dead letters. */
   send(ref: RemoteActorRef<unknown>, message: unknown): void;
+  /** `watcher` gets `Terminated(ref)` when the node of `ref` is gone. */
+  watch(ref: RemoteActorRef<unknown>, watcher: InternalActorRef<never>): void;
+  unwatch(ref: RemoteActorRef<unknown>, watcher: InternalActorRef<never>): void;
 }
 
 /** The ordered, bounded queue of encoded frames to one peer (an Association). */
@@ -43,9 +47,13 @@ export class RemoteActorRef<T> extends InternalActorRef<T> {
 
   sendSignal(_signal: Signal): void {}
 
-  addWatcher(_watcher: InternalActorRef<never>): void {}
+  addWatcher(watcher: InternalActorRef<never>): void {
+    this.sender.watch(this as RemoteActorRef<unknown>, watcher);
+  }
 
-  removeWatcher(_watcher: InternalActorRef<never>): void {}
+  removeWatcher(watcher: InternalActorRef<never>): void {
+    this.sender.unwatch(this as RemoteActorRef<unknown>, watcher);
+  }
 
   get isTerminated(): boolean {
     return false;

@@ -89,7 +89,10 @@ export class RemoteActorSystem extends ActorSystem {
         const key = peer.toString();
         const count = (open.get(key) ?? 0) + 1;
         open.set(key, count);
-        if (count === 1) this.onPeerConnected(new PeerConnected(peer, direction));
+        if (count === 1) {
+          this.remoting.nodeUp(peer);
+          this.onPeerConnected(new PeerConnected(peer, direction));
+        }
       },
       peerDisconnected: (peer, direction, reason) => {
         const key = peer.toString();
@@ -102,6 +105,8 @@ export class RemoteActorSystem extends ActorSystem {
           return;
         }
         open.delete(key);
+        // Until the cluster layer decides when a node is down, its incarnation's last connection closing is the end of it.
+        this.remoting.nodeGone(peer.hostPort, peer.uid, reason);
         this.onPeerDisconnected(new PeerDisconnected(peer, direction, reason));
       },
       handshakeFailed: (remote, direction, reason) => this.onHandshakeFailed(new HandshakeFailed(remote, direction, reason)),
@@ -133,6 +138,7 @@ export class RemoteActorSystem extends ActorSystem {
         resolveHost: bound.transport instanceof TcpTransport ? dnsHostResolver(() => this.scheduler.now()) : undefined,
         heartbeatIntervalMs: s.heartbeatIntervalMs,
         shutdownTimeoutMs: s.shutdownTimeoutMs,
+        inboundCreditMessages: s.inboundCreditMessages,
         refCacheSize: 10_000,
         admission: { maxPendingHandshakes: s.maxPendingHandshakes, maxPendingPerAddress: s.maxPendingPerAddress, maxInboundPerPeer: s.maxInboundPerPeer },
         maxAssociations: s.maxAssociations,

@@ -68,6 +68,18 @@ export interface RemoteActorSystemOptions extends ActorSystemOptions {
   /** How long `terminate()` waits for outbound queues to flush and peers to close. Default 2000. */
   shutdownTimeoutMs?: number;
   /**
+   * Messages one connection may have handed to local actors that they have not yet taken out
+   * of their mailboxes; at this count the node stops reading that socket, and reads again once
+   * half have been taken. The sender is then slowed by TCP: its writes push back, its outbound
+   * queue fills, and past `outboundQueueSize` its messages become dead letters there
+   * (OutboundQueueFullError), instead of this node's memory growing. Heartbeats keep flowing
+   * both ways, so a paused connection is never closed as idle. Default 4096: more than one
+   * socket read of small messages (64 KiB of 20-byte frames is about 3,000), so actors that
+   * keep up never pause their senders, and about 1 MB per connection for messages of ~200
+   * bytes. It counts messages, not bytes: with large messages, lower it.
+   */
+  inboundCreditMessages?: number;
+  /**
    * Peers this node sends to at once (one outbound association and socket each). Beyond it
    * the least recently used association is closed and what it had queued becomes dead
    * letters (AssociationEvictedError). Default 512: sockets are what runs out first, and
@@ -148,6 +160,7 @@ export interface ResolvedRemoteOptions {
   readonly outboundQueueSize: number;
   readonly outboundQueueBytes: number;
   readonly shutdownTimeoutMs: number;
+  readonly inboundCreditMessages: number;
   readonly maxAssociations: number;
   readonly associationIdleTimeoutMs: number;
   readonly maxConnectAttempts: number;
@@ -218,6 +231,7 @@ export function resolveRemoteOptions(options: RemoteActorSystemOptions): Resolve
     outboundQueueSize: positive('outboundQueueSize', options.outboundQueueSize, 100_000),
     outboundQueueBytes: positive('outboundQueueBytes', options.outboundQueueBytes, 64 * 1024 * 1024),
     shutdownTimeoutMs: positive('shutdownTimeoutMs', options.shutdownTimeoutMs, 2000),
+    inboundCreditMessages: count('inboundCreditMessages', options.inboundCreditMessages, 4096),
     maxAssociations: count('maxAssociations', options.maxAssociations, 512),
     associationIdleTimeoutMs: positive('associationIdleTimeoutMs', options.associationIdleTimeoutMs, 300_000),
     maxConnectAttempts: count('maxConnectAttempts', options.maxConnectAttempts, 60),

@@ -14,7 +14,9 @@ import { Association, type AssociationEvents, type AssociationSettings } from '.
 import { Connection, type CloseKind, type ConnectionDirection, type ConnectionHandler } from './connection.js';
 import { AssociationEvictedError, MessageTooLargeError, PeerDisconnectedError, type PeerUnreachableError } from './errors.js';
 import { FRAME_HEADER_BYTES } from './frame-codec.js';
+import { InboundCredit, type CreditTotals } from './inbound-credit.js';
 import { formatHostPort, oldIncarnationReason, type NodeIdentity } from './node-identity.js';
+import { NodeWatches, signalTerminated } from './node-watch.js';
 import { RemoteActorRef, type RemoteSender } from './remote-actor-ref.js';
 import type { Serialization } from './serialization.js';
 import type { TransportListener } from './transport.js';
@@ -32,6 +34,8 @@ export interface RemotingSettings extends AssociationSettings {
   readonly maxAssociations: number;
   /** An association with nothing sent (and nothing queued) for this long is stopped and removed. */
   readonly associationIdleTimeoutMs: number;
+  /** Undelivered messages per connection at which its socket stops being read (see InboundCredit). */
+  readonly inboundCreditMessages: number;
 }
 
 /** What remoting needs from its system. */
@@ -89,6 +93,14 @@ export interface RemoteStats {
   /** Associations stopped after `associationIdleTimeoutMs` without use. */
   readonly associationsIdleStopped: number;
   readonly inboundConnections: number;
+  /** Messages of open connections handed to local actors and not yet taken out of their mailboxes. */
+  readonly inboundUndelivered: number;
+  /** Connections whose reading is paused now because their messages wait for slow actors. */
+  readonly inboundPaused: number;
+  /** Times any connection's reading was paused at `inboundCreditMessages` (closed ones included). */
+  readonly inboundPauses: number;
+  /** Local watches of remote actors in place (each ends with Terminated when its node is gone). */
+  readonly remoteWatches: number;
   readonly peers: readonly PeerStats[];
   /** Inbound sockets in the handshake, and what the admission limits closed or dropped. */
   readonly admission: AdmissionStats;
@@ -101,12 +113,25 @@ export interface InboundHealth {
   readonly lastReceivedAt: number;
   readonly lastHeartbeatRttMs?: number;
   readonly heartbeatAcks: number;
+  /** Its messages handed to local actors and not yet taken out of their mailboxes. */
+  readonly undelivered: number;
+  /** Highest `undelivered` so far: `inboundCreditMessages` plus at most one socket read's worth. */
+  readonly peakUndelivered: number;
+  /**
+   * Reading is paused until the mailboxes drain. `lastReceivedAt` then stands still because
+   * this node does not listen, not because the peer went quiet.
+   */
+  readonly paused: boolean;
+  /** Times reading was paused at `inboundCreditMessages`. */
+  readonly pauses: number;
 }
 
 export class Remoting implements RemoteSender, AssociationEvents {
   private readonly associations = new Map<string, Association>();
   private readonly inbound = new Set<Connection>();
   private readonly refCache = new Map<string, RemoteActorRef<unknown>>();
+  private readonly watches = new NodeWatches();
+  private readonly creditTotals: CreditTotals = { pauses: 0 };
   private lastAssociation?: Association;
   /** Peers whose connection failures were already logged as warnings (until they connect again). */
   private readonly quietFailures = new Set<string>();
@@ -197,7 +222,19 @@ export class Remoting implements RemoteSender, AssociationEvents {
   inboundHealth(): InboundHealth[] {
     const health: InboundHealth[] = [];
     for (const c of this.inbound) {
-      if (c.peer && c.isOpen) health.push({ peer: c.peer, remote: c.remote, lastReceivedAt: c.lastReceivedAt, lastHeartbeatRttMs: c.lastHeartbeatRttMs, heartbeatAcks: c.heartbeatAcks });
+      if (!c.peer || !c.isOpen) continue;
+      const credit = c.credit;
+      health.push({
+        peer: c.peer,
+        remote: c.remote,
+        lastReceivedAt: c.lastReceivedAt,
+        lastHeartbeatRttMs: c.lastHeartbeatRttMs,
+        heartbeatAcks: c.heartbeatAcks,
+        undelivered: credit?.undelivered ?? 0,
+        peakUndelivered: credit?.peak ?? 0,
+        paused: c.isPaused,
+        pauses: credit?.pauses ?? 0,
+      });
     }
     return health;
   }
@@ -281,10 +318,79 @@ export class Remoting implements RemoteSender, AssociationEvents {
     association.send(frame, message, ref);
   }
 
+  // ---- node-level remote watch --------------------------------------------------------------
+
+  /**
+   * `watcher` gets `Terminated(ref)` once the node of `ref` (its incarnation) is gone; see
+   * `nodeGone`. A watched node is kept connected, so a watch of a node that cannot be
+   * reached ends when its association gives up.
+   */
+  watch(ref: RemoteActorRef<unknown>, watcher: InternalActorRef<never>): void {
+    if (this.stopping) return;
+    const { host, port } = ref.address;
+    const association = this.association(host!, port!);
+    if (!this.watches.watch(association.key, ref, watcher)) {
+      signalTerminated([{ ref, watchers: [watcher] }]);
+      return;
+    }
+    association.lastUsed = ++this.useCounter;
+    association.hold();
+  }
+
+  unwatch(ref: RemoteActorRef<unknown>, watcher: InternalActorRef<never>): void {
+    const { host, port } = ref.address;
+    const node = formatHostPort(host!, port!);
+    this.watches.unwatch(node, ref, watcher);
+    this.releaseIfUnwatched(node);
+  }
+
+  /**
+   * An incarnation of `peer` authenticated (its first connection, either direction): unbound
+   * watches of its node are bound to it, and a previous incarnation still counted up is gone.
+   */
+  nodeUp(peer: NodeIdentity): void {
+    this.incarnationUp(peer.hostPort, peer.uid);
+  }
+
+  /**
+   * The one place where a node counts as gone for remote watch: every watch of incarnation
+   * `uid` of `node` (every watch of the node when `uid` is undefined) ends with Terminated.
+   * Called today when the last connection of that incarnation closed (PeerDisconnected), when
+   * a newer incarnation of the same host:port authenticated, and when the node's association
+   * gave up (PeerUnreachableError) or was evicted before it ever connected. The cluster layer
+   * will call it on "node downed/removed" instead of on a lost connection, and add
+   * actor-level watch (an actor stopping on a node that lives on) beside it.
+   */
+  nodeGone(node: string, uid: number | undefined, reason: string): void {
+    const fired = this.watches.nodeGone(node, uid);
+    this.releaseIfUnwatched(node);
+    if (fired.length === 0) return;
+    this.log.debug(`${fired.length} watched actors of ${node}${uid === undefined ? '' : ` (uid ${uid})`} terminated for their watchers: ${reason}`);
+    signalTerminated(fired);
+  }
+
+  private incarnationUp(node: string, uid: number): void {
+    const replaced = this.watches.nodeUp(node, uid);
+    if (replaced !== undefined) this.nodeGone(node, replaced, `${node} restarted (uid ${replaced} replaced by ${uid})`);
+  }
+
+  private releaseIfUnwatched(node: string): void {
+    if (this.watches.isWatched(node)) return;
+    const association = this.associations.get(node);
+    if (association !== undefined) association.held = false;
+  }
+
   stats(): RemoteStats {
     const peers: PeerStats[] = [];
     let { messagesSent, bytesSent, overflowed, tooLarge, connectAttempts } = this.past;
     tooLarge += this.tooLarge;
+    let inboundUndelivered = 0;
+    let inboundPaused = 0;
+    for (const c of this.inbound) {
+      if (c.isClosed) continue;
+      inboundUndelivered += c.credit?.undelivered ?? 0;
+      if (c.isPaused) inboundPaused++;
+    }
     for (const a of this.associations.values()) {
       messagesSent += a.messagesSent;
       bytesSent += a.bytesSent;
@@ -315,6 +421,10 @@ export class Remoting implements RemoteSender, AssociationEvents {
       associationsEvicted: this.evicted,
       associationsIdleStopped: this.idleStopped,
       inboundConnections: this.inbound.size,
+      inboundUndelivered,
+      inboundPaused,
+      inboundPauses: this.creditTotals.pauses,
+      remoteWatches: this.watches.size,
       peers,
       admission: this.admission.stats(),
     };
@@ -333,6 +443,7 @@ export class Remoting implements RemoteSender, AssociationEvents {
     if (this.stopping) return;
     this.stopping = true;
     this.tickTimer?.cancel();
+    this.watches.clear();
     const closing: Connection[] = [];
     for (const association of this.associations.values()) {
       const connection = association.stop();
@@ -359,10 +470,13 @@ export class Remoting implements RemoteSender, AssociationEvents {
   connected(association: Association, connection: Connection): void {
     this.quietFailures.delete(association.key);
     this.events.peerConnected(connection.peer!, 'outbound');
+    // Dialled by another name than the one the peer gives itself (`localhost`, a DNS name): watches use the dialled one.
+    if (association.key !== connection.peer!.hostPort) this.incarnationUp(association.key, connection.peer!.uid);
   }
 
   disconnected(association: Association, connection: Connection, kind: CloseKind, reason: string): void {
     this.connectionClosed(connection, kind, reason);
+    if (association.key !== connection.peer!.hostPort) this.nodeGone(association.key, connection.peer!.uid, reason);
     // A reply may still come over the peer's own connection to us, but a peer that dropped
     // ours has most likely gone: waiting for each ask's timeout only delays the caller.
     if (!this.stopping) this.host.failAsksToNode(association.host, association.port, new PeerDisconnectedError(association.key, reason));
@@ -374,6 +488,7 @@ export class Remoting implements RemoteSender, AssociationEvents {
     if (this.stopping) return;
     this.warnUnreachable(`${error.message}; dropped what was queued for it`);
     this.host.failAsksToNode(association.host, association.port, error);
+    this.nodeGone(association.key, undefined, error.message);
   }
 
   connectFailed(association: Association, reason: string): void {
@@ -420,8 +535,11 @@ export class Remoting implements RemoteSender, AssociationEvents {
       this.host.deadLetter(decoded.payload, this.localAddress(path, uid), `no such actor on this node (sent by ${connection.peer})`);
       return;
     }
+    // Counted until the actor takes it out of its mailbox; at the credit the socket stops being read.
+    const credit = (connection.credit ??= new InboundCredit(connection, this.settings.inboundCreditMessages, this.creditTotals));
+    credit.handOver();
     try {
-      target.tell(decoded.payload);
+      target.tellWithReceipt(decoded.payload, credit);
     } catch (error) {
       // A local delivery problem is not the peer's fault: never close the connection for it.
       this.log.error(`Delivering a remote message to ${printable(path, 200)} failed: ${describeValue(error)}`);
@@ -456,7 +574,10 @@ export class Remoting implements RemoteSender, AssociationEvents {
     if (oldest === undefined) return;
     this.evicted++;
     this.remove(oldest);
-    oldest.retire(new AssociationEvictedError(oldest.key, this.settings.maxAssociations));
+    const error = new AssociationEvictedError(oldest.key, this.settings.maxAssociations);
+    oldest.retire(error);
+    // Nothing would ever tell how a node that never answered is doing.
+    if (!this.watches.isUp(oldest.key)) this.nodeGone(oldest.key, undefined, error.message);
   }
 
   /** Forgets a retired (or retiring) association: later sends to its node start a new one. */

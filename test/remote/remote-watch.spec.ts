@@ -1,0 +1,172 @@
+/**
+ * Watching a remote actor at node level: Terminated arrives when the actor's node (its
+ * incarnation) is gone, and the receptionist drops a gone node's subscriptions with it.
+ */
+import net from 'node:net';
+import {
+  ActorAddress,
+  Behaviors,
+  Register,
+  ServiceKey,
+  Terminated,
+  type ActorRef,
+  type ActorSystem,
+} from '../../lib/index.js';
+import { GetReceptionistStats, type ReceptionistMessage, type ReceptionistStats } from '../../lib/receptionist/receptionist.js';
+import { until } from '../support/eventually.js';
+import { TestProbe } from '../support/probe.js';
+import { Ping, Pong } from './fixtures/messages.js';
+import { fixturePath, forkNode, request, stopNode, type ChildNode } from './support/child-node.js';
+import { startNode, terminateAll, type TestNode } from './support/nodes.js';
+
+type WatcherCommand = 'unwatch' | 'ping';
+
+/** An actor that watches `target` and reports to `probe`: `terminated <path>@<port>` and `did <command>`. */
+function spawnWatcher(system: ActorSystem, target: ActorRef<never>, probe: TestProbe<string>): ActorRef<WatcherCommand> {
+  return system.spawn(
+    Behaviors.setup<WatcherCommand>(ctx => {
+      ctx.watch(target);
+      return Behaviors.receive<WatcherCommand>((ctx, command) => {
+        if (command === 'unwatch') ctx.unwatch(target);
+        probe.ref.tell(`did ${command}`);
+      }).receiveSignal((_ctx, signal) => {
+        if (signal instanceof Terminated) probe.ref.tell(`terminated ${signal.ref.path}@${signal.ref.address.port}`);
+      });
+    }),
+  );
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise(resolve => server.close(resolve));
+  return port;
+}
+
+describe('Remote watch (node level)', () => {
+  let local: TestNode;
+  const children: ChildNode[] = [];
+
+  beforeEach(async () => {
+    local = await startNode();
+  });
+
+  afterEach(async () => {
+    await Promise.all(children.splice(0).map(c => stopNode(c, 'SIGKILL')));
+    await terminateAll(local);
+  });
+
+  async function child(env: Record<string, string> = {}, fixture?: string): Promise<ChildNode> {
+    const node = await forkNode(env, fixture);
+    children.push(node);
+    return node;
+  }
+
+  const echoOf = (c: ChildNode) => local.system.remoteRef<Ping>(`127.0.0.1:${c.port}`, '/user/echo');
+  const watches = () => local.system.remoteStats().remoteWatches;
+  const connectedTo = (c: ChildNode) => local.system.remoteStats().peers.some(p => p.node === `127.0.0.1:${c.port}` && p.connected);
+
+  it('delivers Terminated when the watched actor\'s process is killed', async () => {
+    const c = await child();
+    const probe = new TestProbe<string>(local.system);
+    spawnWatcher(local.system, echoOf(c) as ActorRef<never>, probe);
+    // Watching alone connects to the node: nothing has been sent to it.
+    await until(() => watches() === 1 && connectedTo(c), 'the watch and its connection');
+    await stopNode(c, 'SIGKILL');
+    expect(await probe.expectMessage(5000)).toBe(`terminated /user/echo@${c.port}`);
+    expect(watches()).toBe(0);
+  });
+
+  it('delivers Terminated when the watched actor\'s node terminates gracefully', async () => {
+    const c = await child();
+    const probe = new TestProbe<string>(local.system);
+    spawnWatcher(local.system, echoOf(c) as ActorRef<never>, probe);
+    await until(() => watches() === 1 && connectedTo(c), 'the watch and its connection');
+    await stopNode(c);
+    expect(await probe.expectMessage(5000)).toBe(`terminated /user/echo@${c.port}`);
+    expect(watches()).toBe(0);
+  });
+
+  it('does not deliver Terminated for an actor of another node', async () => {
+    const [c1, c2] = await Promise.all([child(), child()]);
+    const first = new TestProbe<string>(local.system);
+    const second = new TestProbe<string>(local.system);
+    spawnWatcher(local.system, echoOf(c1) as ActorRef<never>, first);
+    const secondWatcher = spawnWatcher(local.system, echoOf(c2) as ActorRef<never>, second);
+    await until(() => watches() === 2 && connectedTo(c1) && connectedTo(c2), 'both watches and connections');
+    await stopNode(c1, 'SIGKILL');
+    expect(await first.expectMessage(5000)).toBe(`terminated /user/echo@${c1.port}`);
+    // The other node still answers, and its watcher's next message comes before any Terminated
+    // (signals are handled ahead of messages, so one sent already would show first).
+    expect(await local.system.ask<Pong>(echoOf(c2), r => new Ping(1, r), 5000)).toEqual(new Pong(1, c2.process.pid!));
+    secondWatcher.tell('ping');
+    expect(await second.expectMessage()).toBe('did ping');
+    expect(watches()).toBe(1);
+  });
+
+  it('stops delivering after unwatch', async () => {
+    const c = await child();
+    const leaving = new TestProbe<string>(local.system);
+    const staying = new TestProbe<string>(local.system);
+    const leaver = spawnWatcher(local.system, echoOf(c) as ActorRef<never>, leaving);
+    spawnWatcher(local.system, echoOf(c) as ActorRef<never>, staying);
+    await until(() => watches() === 2 && connectedTo(c), 'both watches');
+    leaver.tell('unwatch');
+    expect(await leaving.expectMessage()).toBe('did unwatch');
+    expect(watches()).toBe(1);
+    await stopNode(c, 'SIGKILL');
+    expect(await staying.expectMessage(5000)).toBe(`terminated /user/echo@${c.port}`);
+    leaver.tell('ping');
+    expect(await leaving.expectMessage()).toBe('did ping');
+    expect(watches()).toBe(0);
+  });
+
+  it('delivers Terminated when the node cannot be reached at all', async () => {
+    await terminateAll(local);
+    local = await startNode({ giveUpAfterMs: 300, maxConnectAttempts: 3, minBackoffMs: 20, maxBackoffMs: 50 });
+    const port = await freePort();
+    const nobody = local.system.remoteRef<never>(`127.0.0.1:${port}`, '/user/nobody');
+    const probe = new TestProbe<string>(local.system);
+    spawnWatcher(local.system, nobody, probe);
+    expect(await probe.expectMessage(5000)).toBe(`terminated /user/nobody@${port}`);
+    expect(watches()).toBe(0);
+  });
+
+  it('answers at once for a ref of an incarnation that a newer one on the same host:port replaced', async () => {
+    const c = await child();
+    await local.system.ask<Pong>(echoOf(c), r => new Ping(1, r), 5000);
+    const oldUid = local.system.remoteStats().peers.find(p => p.node === `127.0.0.1:${c.port}`)!.uid!;
+    await stopNode(c, 'SIGKILL');
+    const restarted = await child({ NODE_PORT: String(c.port) });
+    expect(await local.system.ask<Pong>(echoOf(restarted), r => new Ping(2, r), 10_000)).toEqual(new Pong(2, restarted.process.pid!));
+    const stale = local.system.resolveRef<never>(new ActorAddress('test', '/user/echo', 0, '127.0.0.1', c.port), oldUid);
+    const probe = new TestProbe<string>(local.system);
+    spawnWatcher(local.system, stale, probe);
+    expect(await probe.expectMessage()).toBe(`terminated /user/echo@${c.port}`);
+    expect(watches()).toBe(0);
+  });
+
+  describe('Receptionist', () => {
+    const KEY = ServiceKey.of<never>('remote-watch-subscribed');
+    const stats = () =>
+      local.system.ask<ReceptionistStats>(local.system.receptionist as unknown as ActorRef<ReceptionistMessage>, r => new GetReceptionistStats(r), 3000);
+
+    it.each([
+      ['killed', 'SIGKILL' as const],
+      ['stopped gracefully', undefined],
+    ])('drops the subscriptions of a peer that subscribed with temporary refs once it is %s', async (_how, signal) => {
+      const subscriber = await child({}, fixturePath('subscriber-node.ts'));
+      const count = 50;
+      expect(await request<number>(subscriber, { subscribe: { node: local.system.hostPort, key: KEY.id, count } }, 'subscribed')).toBe(count);
+      expect(await stats()).toMatchObject({ subscriptions: count, subscribers: count, watched: count });
+      expect(watches()).toBe(count);
+      // A change still fans out to every one of them while the peer is connected.
+      local.system.receptionist.tell(new Register(KEY, local.system.spawn(Behaviors.ignore)));
+
+      await stopNode(subscriber, signal);
+      await until(() => watches() === 0, 'the watches of the gone peer to end');
+      expect(await stats()).toMatchObject({ subscriptions: 0, subscribers: 0, watched: 1 });
+    });
+  });
+});
