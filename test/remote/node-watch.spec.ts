@@ -2,7 +2,8 @@
  * The bookkeeping of node-level watch: which incarnation each watch ends with, and that
  * nothing stays behind once watches fire or are removed.
  */
-import { ActorAddress, Behaviors, asInternal, type InternalActorRef } from '../../lib/index.js';
+import { ActorAddress, Behaviors } from '../../lib/index.js';
+import { asInternal, type InternalActorRef } from '../../lib/actor/index.js';
 import { NodeWatches } from '../../lib/remote/node-watch.js';
 import type { RemoteActorRef } from '../../lib/remote/remote-actor-ref.js';
 import { startNode, terminateAll, type TestNode } from './support/nodes.js';
