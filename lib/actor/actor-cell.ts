@@ -61,6 +61,10 @@ export class LocalActorRef<T> extends InternalActorRef<T> {
     this.cell.enqueueSignal(signal);
   }
 
+  override sendSignalAfterMessages(signal: Signal): void {
+    this.cell.enqueueSignalAfterMessages(signal);
+  }
+
   addWatcher(watcher: InternalActorRef<never>): void {
     this.cell.addWatcher(watcher);
   }
@@ -72,6 +76,11 @@ export class LocalActorRef<T> extends InternalActorRef<T> {
   get isTerminated(): boolean {
     return this.cell.isStopped;
   }
+}
+
+/** A signal waiting in the mailbox in message order (see `sendSignalAfterMessages`). */
+class QueuedSignal {
+  constructor(readonly signal: Signal) {}
 }
 
 let anonymousCounter = 0;
@@ -271,7 +280,9 @@ export class ActorCell<T> implements ActorContext<T>, Runnable {
     this.busy = false;
     this.system.unregisterCell(this as ActorCell<unknown>);
     const self = this.self as ActorRef<never>;
-    this.mailbox.drainTo(m => this.system.deadLetter(m, this.self, 'recipient stopped'));
+    this.mailbox.drainTo(m => {
+      if (!(m instanceof QueuedSignal)) this.system.deadLetter(m, this.self, 'recipient stopped');
+    });
     this.releaseReceipts(Infinity);
     if (this.watching) {
       for (const target of this.watching.values()) target.removeWatcher(this.self as InternalActorRef<never>);
@@ -320,6 +331,19 @@ export class ActorCell<T> implements ActorContext<T>, Runnable {
     this.wake();
   }
 
+  /** Like `enqueueSignal`, but behind the messages in the mailbox; never refused for a full one. */
+  enqueueSignalAfterMessages(signal: Signal): void {
+    if (this.status === STOPPED) return;
+    // Nothing to stay behind: the signal queue gives the same order.
+    if (this.mailbox.length === 0) {
+      this.enqueueSignal(signal);
+      return;
+    }
+    this.mailbox.push(new QueuedSignal(signal) as unknown as T);
+    this.enqueued++;
+    this.wake();
+  }
+
   /** Queues this actor on the system's run queue unless it is queued already or mid-handler. */
   private wake(): void {
     if (this.scheduled || this.busy) return;
@@ -350,7 +374,7 @@ export class ActorCell<T> implements ActorContext<T>, Runnable {
       try {
         if (this.signals !== undefined && this.signals.length > 0) {
           const signal = this.signals.shift();
-          if (signal instanceof Terminated && !this.watching?.delete(asInternal(signal.ref).key)) {
+          if (this.isStale(signal)) {
             this.busy = false;
             continue;
           }
@@ -359,7 +383,15 @@ export class ActorCell<T> implements ActorContext<T>, Runnable {
           const message = this.mailbox.shift();
           this.dequeued++;
           if (this.receiptAt !== undefined && this.receiptAt.length > 0) this.releaseReceipts(this.dequeued);
-          result = this.invokeMessage(message);
+          if (message instanceof QueuedSignal) {
+            if (this.isStale(message.signal)) {
+              this.busy = false;
+              continue;
+            }
+            result = this.invokeSignal(message.signal);
+          } else {
+            result = this.invokeMessage(message);
+          }
         } else {
           this.busy = false;
           return handled - 1;
@@ -380,6 +412,11 @@ export class ActorCell<T> implements ActorContext<T>, Runnable {
     }
     if (this.status === STOPPING) this.tryCompleteStop();
     return handled;
+  }
+
+  /** A Terminated of an actor no longer watched (unwatched since, or signalled twice) is dropped. */
+  private isStale(signal: Signal): boolean {
+    return signal instanceof Terminated && !this.watching?.delete(asInternal(signal.ref).key);
   }
 
   /** Tells the receipts of every message taken out so far (up to `upTo` in enqueue count). */
