@@ -21,6 +21,7 @@ import { eventually, until } from '../support/eventually.js';
 import { TestProbe } from '../support/probe.js';
 import { Burst, Seq } from './fixtures/messages.js';
 import { fixturePath, forkNode, request, stopNode, type ChildNode } from './support/child-node.js';
+import { LossyTransport } from './support/lossy-transport.js';
 import { startNode, terminateAll, type TestNode } from './support/nodes.js';
 import { spawnWatcher } from './support/watchers.js';
 
@@ -185,6 +186,32 @@ describe('Remote death watch', () => {
       spawnWatcher(a.system, seenFrom(a, b, b.system.spawn(Behaviors.ignore, 'late')), probe);
       await until(() => statsOf(b).watchedForPeers === 3, 'a new watch to be held');
       expect(statsOf(b).watchesRefused).toBe(2);
+    });
+    it('watches again after a reconnect, so an answer lost with the old connection still arrives', async () => {
+      await terminateAll(b);
+      const transport = new LossyTransport();
+      b = await startNode({ transport });
+      const target = b.system.spawn(Behaviors.ignore, 'target');
+      const probe = new TestProbe<string>(a.system);
+      spawnWatcher(a.system, seenFrom(a, b, target), probe);
+      // b's own connection to a, the one that carries its answers.
+      const inbox = new TestProbe<string>(a.system);
+      const inboxOfA = seenFrom(b, a, inbox.ref) as unknown as ActorRef<string>;
+      inboxOfA.tell('hello');
+      expect(await inbox.expectMessage()).toBe('hello');
+      await until(() => statsOf(b).watchedForPeers === 1, 'the watch to arrive');
+
+      const sentBefore = statsOf(b).messagesSent;
+      transport.swallow();
+      b.system.stop(target);
+      // Written to the socket (and lost), not merely queued: a queued frame would survive the reconnect by itself.
+      await until(() => statsOf(b).watchedForPeers === 0 && statsOf(b).messagesSent === sentBefore + 1, 'the answer to be written');
+      // The lost connection closes; b's next message to a opens another, and a watches again over its own.
+      b.system.remoting.disconnect(a.system.hostPort, 'test: connection lost');
+      inboxOfA.tell('again');
+      expect(await inbox.expectMessage(5000)).toBe('again');
+      expect(await probe.expectMessage(5000)).toBe(`terminated /user/target@${b.system.port}`);
+      expect(statsOf(a)).toMatchObject({ remoteWatches: 0, remoteWatchedActors: 0 });
     });
   });
 
