@@ -427,17 +427,15 @@ export class Remoting implements RemoteSender, AssociationEvents {
       this.watchLog.warn(`Dropped a malformed remote-watch message from ${peer}: ${printable(why, 300)}`);
       return;
     }
-    if (payload instanceof WatchedTerminated) {
-      this.remoteActorTerminated(peer, payload);
-      return;
-    }
     if (nodeUid !== 0 && nodeUid !== this.host.identity.uid) {
-      // Meant for an earlier incarnation of this node: its actors are gone with it.
+      // Meant for an earlier incarnation of this node: its actors are gone with it, and an
+      // answer to its watches must not end ours (ids start again at each incarnation).
       if (payload instanceof Watch) this.peerWatches.answer(peer, payload.id, 'missing');
       return;
     }
     if (payload instanceof Watch) this.peerWatches.watch(peer, payload);
-    else this.peerWatches.unwatch(peer, payload.id);
+    else if (payload instanceof Unwatch) this.peerWatches.unwatch(peer, payload.id);
+    else this.remoteActorTerminated(peer, payload);
   }
 
   /** `peer` ended one of our watches of its actors. */

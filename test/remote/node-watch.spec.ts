@@ -1,5 +1,5 @@
 /**
- * The bookkeeping of node-level watch: which incarnation each watch ends with, and that
+ * The watching side's bookkeeping: which incarnation each watch ends with, and that
  * nothing stays behind once watches fire or are removed.
  */
 import { ActorAddress, Behaviors } from '../../lib/index.js';

@@ -273,6 +273,23 @@ describe('Remote death watch', () => {
         await terminateAll(c);
       }
     });
+    it('ignores an answer addressed to an earlier incarnation of the watching node', async () => {
+      const target = b.system.spawn(Behaviors.ignore, 'target');
+      const probe = new TestProbe<string>(a.system);
+      const watcher = spawnWatcher(a.system, seenFrom(a, b, target), probe);
+      await until(() => statsOf(b).watchedForPeers === 1, 'the watch to arrive');
+      const answerTo = (nodeUid: number) =>
+        b.system.remoting.remoteRef<WatchedTerminated>(new ActorAddress('test', REMOTE_WATCHER_PATH, 0, a.system.host, a.system.port), nodeUid);
+      // The first watch a's remoting made has id 1: an earlier incarnation of a used the same ids.
+      const received = statsOf(a).messagesReceived;
+      answerTo(a.system.identity.uid + 1).tell(new WatchedTerminated(1, 'stopped'));
+      await until(() => statsOf(a).messagesReceived === received + 1, 'the stale answer to arrive');
+      watcher.tell('ping');
+      expect(await probe.expectMessage()).toBe('did ping');
+      expect(statsOf(a).remoteWatchedActors).toBe(1);
+      answerTo(a.system.identity.uid).tell(new WatchedTerminated(1, 'stopped'));
+      expect(await probe.expectMessage()).toBe(`terminated /user/target@${b.system.port}`);
+    });
   });
 
   describe('separate processes', () => {
