@@ -78,11 +78,6 @@ export class LocalActorRef<T> extends InternalActorRef<T> {
   }
 }
 
-/** A signal waiting in the mailbox in message order (see `sendSignalAfterMessages`). */
-class QueuedSignal {
-  constructor(readonly signal: Signal) {}
-}
-
 let anonymousCounter = 0;
 const EMPTY_CHILDREN: ReadonlyMap<string, ActorCell<unknown>> = new Map();
 
@@ -280,9 +275,7 @@ export class ActorCell<T> implements ActorContext<T>, Runnable {
     this.busy = false;
     this.system.unregisterCell(this as ActorCell<unknown>);
     const self = this.self as ActorRef<never>;
-    this.mailbox.drainTo(m => {
-      if (!(m instanceof QueuedSignal)) this.system.deadLetter(m, this.self, 'recipient stopped');
-    });
+    this.mailbox.drainTo(m => this.system.deadLetter(m, this.self, 'recipient stopped'));
     this.releaseReceipts(Infinity);
     if (this.watching) {
       for (const target of this.watching.values()) target.removeWatcher(this.self as InternalActorRef<never>);
@@ -331,17 +324,19 @@ export class ActorCell<T> implements ActorContext<T>, Runnable {
     this.wake();
   }
 
-  /** Like `enqueueSignal`, but behind the messages in the mailbox; never refused for a full one. */
+  /**
+   * Like `enqueueSignal`, but behind the messages now in the mailbox: it rides the receipt
+   * queue, released as a signal when the last of them is taken out (so it is handled right
+   * after that one, and the message loop pays nothing for it).
+   */
   enqueueSignalAfterMessages(signal: Signal): void {
     if (this.status === STOPPED) return;
-    // Nothing to stay behind: the signal queue gives the same order.
     if (this.mailbox.length === 0) {
       this.enqueueSignal(signal);
       return;
     }
-    this.mailbox.push(new QueuedSignal(signal) as unknown as T);
-    this.enqueued++;
-    this.wake();
+    (this.receipts ??= new Queue<DeliveryReceipt>(4)).push({ delivered: () => this.enqueueSignal(signal) });
+    (this.receiptAt ??= new Queue<number>(4)).push(this.enqueued);
   }
 
   /** Queues this actor on the system's run queue unless it is queued already or mid-handler. */
@@ -374,7 +369,7 @@ export class ActorCell<T> implements ActorContext<T>, Runnable {
       try {
         if (this.signals !== undefined && this.signals.length > 0) {
           const signal = this.signals.shift();
-          if (this.isStale(signal)) {
+          if (signal instanceof Terminated && !this.watching?.delete(asInternal(signal.ref).key)) {
             this.busy = false;
             continue;
           }
@@ -383,15 +378,7 @@ export class ActorCell<T> implements ActorContext<T>, Runnable {
           const message = this.mailbox.shift();
           this.dequeued++;
           if (this.receiptAt !== undefined && this.receiptAt.length > 0) this.releaseReceipts(this.dequeued);
-          if (message instanceof QueuedSignal) {
-            if (this.isStale(message.signal)) {
-              this.busy = false;
-              continue;
-            }
-            result = this.invokeSignal(message.signal);
-          } else {
-            result = this.invokeMessage(message);
-          }
+          result = this.invokeMessage(message);
         } else {
           this.busy = false;
           return handled - 1;
@@ -412,11 +399,6 @@ export class ActorCell<T> implements ActorContext<T>, Runnable {
     }
     if (this.status === STOPPING) this.tryCompleteStop();
     return handled;
-  }
-
-  /** A Terminated of an actor no longer watched (unwatched since, or signalled twice) is dropped. */
-  private isStale(signal: Signal): boolean {
-    return signal instanceof Terminated && !this.watching?.delete(asInternal(signal.ref).key);
   }
 
   /** Tells the receipts of every message taken out so far (up to `upTo` in enqueue count). */
