@@ -61,6 +61,10 @@ export class LocalActorRef<T> extends InternalActorRef<T> {
     this.cell.enqueueSignal(signal);
   }
 
+  override sendSignalAfterMessages(signal: Signal): void {
+    this.cell.enqueueSignalAfterMessages(signal);
+  }
+
   addWatcher(watcher: InternalActorRef<never>): void {
     this.cell.addWatcher(watcher);
   }
@@ -318,6 +322,21 @@ export class ActorCell<T> implements ActorContext<T>, Runnable {
     if (this.status === STOPPED) return;
     (this.signals ??= new Queue<Signal>(4)).push(signal);
     this.wake();
+  }
+
+  /**
+   * Like `enqueueSignal`, but behind the messages now in the mailbox: it rides the receipt
+   * queue, released as a signal when the last of them is taken out (so it is handled right
+   * after that one, and the message loop pays nothing for it).
+   */
+  enqueueSignalAfterMessages(signal: Signal): void {
+    if (this.status === STOPPED) return;
+    if (this.mailbox.length === 0) {
+      this.enqueueSignal(signal);
+      return;
+    }
+    (this.receipts ??= new Queue<DeliveryReceipt>(4)).push({ delivered: () => this.enqueueSignal(signal) });
+    (this.receiptAt ??= new Queue<number>(4)).push(this.enqueued);
   }
 
   /** Queues this actor on the system's run queue unless it is queued already or mid-handler. */

@@ -62,6 +62,14 @@ export abstract class InternalActorRef<T> implements ActorRef<T> {
 
   /** Delivers a signal (Terminated, …) ahead of ordinary messages. */
   abstract sendSignal(signal: Signal): void;
+  /**
+   * Delivers a signal behind the messages already in the mailbox. A Terminated from another
+   * node comes this way: it must not overtake what the stopped actor sent before it stopped,
+   * which arrived first. Refs without a mailbox take it as any signal.
+   */
+  sendSignalAfterMessages(signal: Signal): void {
+    this.sendSignal(signal);
+  }
   /** Asks this actor to send `Terminated(this)` to `watcher` when it stops (at once if already stopped). */
   abstract addWatcher(watcher: InternalActorRef<never>): void;
   abstract removeWatcher(watcher: InternalActorRef<never>): void;

@@ -11,6 +11,8 @@ import { Terminated, type Signal } from './signals.js';
 
 export class PromiseActorRef<R> extends InternalActorRef<R> {
   private settled = false;
+  /** Watchers waiting for the ask to settle (a peer's remote watch of this reply endpoint). */
+  private watchers?: Set<InternalActorRef<never>>;
   /** What was asked (set once built); only described when an error needs to name it. */
   message: unknown = undefined;
 
@@ -51,16 +53,25 @@ export class PromiseActorRef<R> extends InternalActorRef<R> {
     this.release(this);
     // A settled ask may wait in the deadline lanes until its timeout: it must not pin the message.
     this.message = undefined;
+    const watchers = this.watchers;
+    if (watchers !== undefined) {
+      this.watchers = undefined;
+      const signal = new Terminated(this as InternalActorRef<never>);
+      for (const watcher of watchers) watcher.sendSignal(signal);
+    }
   }
 
   sendSignal(_signal: Signal): void {}
 
+  /** A temporary ref is "terminated" once its ask has settled (replied, failed or timed out). */
   addWatcher(watcher: InternalActorRef<never>): void {
-    // A temporary ref is "terminated" once it has its reply; watching it before then is a no-op.
     if (this.settled) watcher.sendSignal(new Terminated(this as InternalActorRef<never>));
+    else (this.watchers ??= new Set()).add(watcher);
   }
 
-  removeWatcher(): void {}
+  removeWatcher(watcher: InternalActorRef<never>): void {
+    this.watchers?.delete(watcher);
+  }
 
   get isTerminated(): boolean {
     return this.settled;

@@ -3,10 +3,10 @@
  * message do not travel, and an unserializable message is a dead letter right here) and
  * hands the frame to the peer's association, which batches and orders it.
  *
- * Watching a remote ref works at node level: `Terminated` arrives when the actor's node
- * (its incarnation) is gone, i.e. disconnected, unreachable or restarted (see
- * `Remoting.nodeGone`), not when the actor alone stops on a node that lives on; that needs
- * the cluster layer. `isTerminated` stays false. Equality is by address, like every ref.
+ * Watching a remote ref is remoting's: `Terminated` arrives when the actor stops on its
+ * node, when it did not exist when the watch arrived, when that node refuses the watch, or
+ * when the node (its incarnation) is gone (see `Remoting.nodeGone`). `isTerminated` stays
+ * false. Equality is by address, like every ref.
  */
 import { InternalActorRef, type ActorAddress, type Signal } from '../actor/index.js';
 
@@ -14,7 +14,7 @@ import { InternalActorRef, type ActorAddress, type Signal } from '../actor/index
 export interface RemoteSender {
   /** Serializes `message` and queues it for the node of `ref`; failures become dead letters. */
   send(ref: RemoteActorRef<unknown>, message: unknown): void;
-  /** `watcher` gets `Terminated(ref)` when the node of `ref` is gone. */
+  /** `watcher` gets `Terminated(ref)` when the actor of `ref` stops or its node is gone. */
   watch(ref: RemoteActorRef<unknown>, watcher: InternalActorRef<never>): void;
   unwatch(ref: RemoteActorRef<unknown>, watcher: InternalActorRef<never>): void;
 }

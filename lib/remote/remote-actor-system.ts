@@ -105,8 +105,7 @@ export class RemoteActorSystem extends ActorSystem {
           return;
         }
         open.delete(key);
-        // Until the cluster layer decides when a node is down, its incarnation's last connection closing is the end of it.
-        this.remoting.nodeGone(peer.hostPort, peer.uid, reason);
+        this.onIncarnationDisconnected(peer, reason);
         this.onPeerDisconnected(new PeerDisconnected(peer, direction, reason));
       },
       handshakeFailed: (remote, direction, reason) => this.onHandshakeFailed(new HandshakeFailed(remote, direction, reason)),
@@ -143,6 +142,7 @@ export class RemoteActorSystem extends ActorSystem {
         admission: { maxPendingHandshakes: s.maxPendingHandshakes, maxPendingPerAddress: s.maxPendingPerAddress, maxInboundPerPeer: s.maxInboundPerPeer },
         maxAssociations: s.maxAssociations,
         associationIdleTimeoutMs: s.associationIdleTimeoutMs,
+        maxWatchesPerPeer: s.maxWatchesPerPeer,
       },
       listener,
       this.loggerFor(`Remoting(${bound.identity.hostPort})`),
@@ -228,7 +228,28 @@ export class RemoteActorSystem extends ActorSystem {
     );
   }
 
+  /**
+   * Incarnation `uid` of `node` (`host:port`; every incarnation when undefined) is gone, for
+   * remote watch on both sides: local watchers of its actors get Terminated, and the watches
+   * it held of this node's actors are dropped. The single trigger of "node gone": remoting
+   * calls it for a newer incarnation on the same host:port and for an association that gave
+   * up; `onIncarnationDisconnected` for a lost last connection; the cluster layer for a
+   * member downed or removed.
+   */
+  nodeGone(node: string, uid: number | undefined, reason: string): void {
+    this.remoting.nodeGone(node, uid, reason);
+  }
+
   // ---- hooks for the cluster layer (call super to keep the events published) ---------------
+
+  /**
+   * The last connection with incarnation `peer` closed (in either direction). Without a
+   * failure detector that is the end of it (`nodeGone`); the cluster layer overrides this to
+   * wait for its verdict (watches ride out the gap: they are sent again on reconnect).
+   */
+  protected onIncarnationDisconnected(peer: NodeIdentity, reason: string): void {
+    this.nodeGone(peer.hostPort, peer.uid, reason);
+  }
 
   protected onPeerConnected(event: PeerConnected): void {
     this.eventStream.publish(event);

@@ -118,6 +118,14 @@ export interface RemoteActorSystemOptions extends ActorSystemOptions {
    * longer one resets the backoff and is redialled at once. Default 5000.
    */
   stableConnectionMs?: number;
+  /**
+   * Watches of this node's actors that one peer incarnation may hold here (`ctx.watch` of a
+   * ref to them on that peer). Beyond it a watch is refused: the peer's watchers get
+   * Terminated at once, and a warning on both nodes says why. Each held watch costs about
+   * 250 bytes here, so the default 10000 bounds a peer to about 2.5 MB; all of a peer's
+   * watches are dropped when its incarnation is gone.
+   */
+  maxWatchesPerPeer?: number;
   /** Encode object identity (cycles, shared sub-objects); costs ~50% more encoding time. Default false. */
   structuredClone?: boolean;
   /**
@@ -166,6 +174,7 @@ export interface ResolvedRemoteOptions {
   readonly maxConnectAttempts: number;
   readonly giveUpAfterMs: number;
   readonly stableConnectionMs: number;
+  readonly maxWatchesPerPeer: number;
 }
 
 const HOST = /^[A-Za-z0-9.\-:%]{1,255}$/;
@@ -237,6 +246,7 @@ export function resolveRemoteOptions(options: RemoteActorSystemOptions): Resolve
     maxConnectAttempts: count('maxConnectAttempts', options.maxConnectAttempts, 60),
     giveUpAfterMs: positive('giveUpAfterMs', options.giveUpAfterMs, 30_000),
     stableConnectionMs: positive('stableConnectionMs', options.stableConnectionMs, 5000),
+    maxWatchesPerPeer: count('maxWatchesPerPeer', options.maxWatchesPerPeer, 10_000),
   };
 }
 

@@ -6,19 +6,26 @@
  * Inbound connections are receive-only for actor messages: our messages to a peer always
  * go through our own outbound connection to the address the peer advertises, which keeps
  * one ordered path per direction. Both directions carry heartbeats and handshake frames.
+ *
+ * Remote watch lives here too: frames to `/system/remote-watcher` are handled as they
+ * arrive (NodeWatches for what our actors watch elsewhere, PeerWatches for what peers watch
+ * here), and `nodeGone` is the one place that ends watches because a node is gone.
  */
 import type { Duplex } from 'node:stream';
-import { ActorSystemTerminatedError, describeValue, printable, type ActorAddress, type ActorLogger, type Cancellable, type InternalActorRef, type Scheduler } from '../actor/index.js';
+import { ActorAddress, ActorSystemTerminatedError, describeValue, printable, type ActorLogger, type Cancellable, type InternalActorRef, type Scheduler } from '../actor/index.js';
 import { Admission, type AdmissionSettings, type AdmissionStats } from './admission.js';
 import { Association, type AssociationEvents, type AssociationSettings } from './association.js';
 import { Connection, type CloseKind, type ConnectionDirection, type ConnectionHandler } from './connection.js';
 import { AssociationEvictedError, MessageTooLargeError, PeerDisconnectedError, type PeerUnreachableError } from './errors.js';
 import { FRAME_HEADER_BYTES } from './frame-codec.js';
 import { InboundCredit, type CreditTotals } from './inbound-credit.js';
+import { LogBudget } from './log-budget.js';
 import { formatHostPort, oldIncarnationReason, type NodeIdentity } from './node-identity.js';
-import { NodeWatches, signalTerminated } from './node-watch.js';
+import { NodeWatches, signalTerminated, type Watched } from './node-watch.js';
+import { PeerWatches } from './peer-watches.js';
 import { RemoteActorRef, type RemoteSender } from './remote-actor-ref.js';
-import type { Serialization } from './serialization.js';
+import { REMOTE_WATCHER_PATH, Unwatch, Watch, WatchedTerminated, type WatchEnd } from './remote-watch-protocol.js';
+import type { DecodedMessage, Serialization } from './serialization.js';
 import type { TransportListener } from './transport.js';
 
 /** The frame's length field: frame limits count what follows it (kind byte and body). */
@@ -36,6 +43,8 @@ export interface RemotingSettings extends AssociationSettings {
   readonly associationIdleTimeoutMs: number;
   /** Undelivered messages per connection at which its socket stops being read (see InboundCredit). */
   readonly inboundCreditMessages: number;
+  /** Watches of local actors one peer incarnation may hold here; beyond it a watch is refused (answered as ended). */
+  readonly maxWatchesPerPeer: number;
 }
 
 /** What remoting needs from its system. */
@@ -99,8 +108,18 @@ export interface RemoteStats {
   readonly inboundPaused: number;
   /** Times any connection's reading was paused at `inboundCreditMessages` (closed ones included). */
   readonly inboundPauses: number;
-  /** Local watches of remote actors in place (each ends with Terminated when its node is gone). */
+  /** Local watches of remote actors in place: one per watcher and watched remote actor. */
   readonly remoteWatches: number;
+  /** Remote actors watched over the wire: one each, however many local actors watch it. */
+  readonly remoteWatchedActors: number;
+  /** Watches of this node's actors held for peers. */
+  readonly watchedForPeers: number;
+  /** Peer incarnations holding at least one watch here. */
+  readonly watchingPeers: number;
+  /** Peers' watches refused here: beyond `maxWatchesPerPeer`, or of a path peers may not message. */
+  readonly watchesRefused: number;
+  /** Remote-watch messages from peers dropped as malformed. */
+  readonly watchMessagesMalformed: number;
   readonly peers: readonly PeerStats[];
   /** Inbound sockets in the handshake, and what the admission limits closed or dropped. */
   readonly admission: AdmissionStats;
@@ -131,6 +150,8 @@ export class Remoting implements RemoteSender, AssociationEvents {
   private readonly inbound = new Set<Connection>();
   private readonly refCache = new Map<string, RemoteActorRef<unknown>>();
   private readonly watches = new NodeWatches();
+  private readonly peerWatches: PeerWatches;
+  private watchMessagesMalformed = 0;
   private readonly creditTotals: CreditTotals = { pauses: 0 };
   private lastAssociation?: Association;
   /** Peers whose connection failures were already logged as warnings (until they connect again). */
@@ -150,9 +171,10 @@ export class Remoting implements RemoteSender, AssociationEvents {
   private givenUp = 0;
   private evicted = 0;
   private idleStopped = 0;
-  /** Warnings about unreachable peers in the current minute: refs from the wire may name any number of made-up nodes. */
-  private reachWarnings = 0;
-  private reachWindowStart = 0;
+  /** Refs from the wire may name any number of made-up nodes: warnings about them are budgeted. */
+  private readonly reachLog: LogBudget;
+  /** Peers decide how many malformed or refused watches they send. */
+  private readonly watchLog: LogBudget;
 
   constructor(
     private readonly host: RemotingHost,
@@ -163,6 +185,22 @@ export class Remoting implements RemoteSender, AssociationEvents {
     private readonly log: ActorLogger,
   ) {
     const self = this;
+    this.reachLog = new LogBudget(log, host.scheduler, 'warnings about unreachable peers');
+    this.watchLog = new LogBudget(log, host.scheduler, 'warnings about remote watches');
+    this.peerWatches = new PeerWatches(
+      {
+        resolveLocal: (path, uid) => host.resolveLocal<unknown>(path, uid),
+        allows: path => host.remoteDelivery.allows(path),
+        answer: (peer, answer) => this.send(this.watcherOf(peer.host, peer.port, peer.uid), answer),
+        refused: (peer, watch, end) =>
+          this.watchLog.warn(
+            end === 'refused-limit'
+              ? `Refused a watch of ${printable(watch.path, 200)} by ${peer}: it holds ${settings.maxWatchesPerPeer} watches here (maxWatchesPerPeer)`
+              : `Refused a watch of ${printable(watch.path, 200)} by ${peer}: remote peers may not message that path`,
+          ),
+      },
+      settings.maxWatchesPerPeer,
+    );
     this.admission = new Admission(settings.admission, host.scheduler, log, peer => {
       // Our outbound side may still hold a socket to the incarnation that just proved it is gone.
       const association = this.associations.get(peer.hostPort);
@@ -173,7 +211,9 @@ export class Remoting implements RemoteSender, AssociationEvents {
     this.inboundHandler = {
       established(connection) {
         self.admission.authenticated(connection);
-        if (!connection.isClosed) self.events.peerConnected(connection.peer!, 'inbound');
+        if (connection.isClosed) return;
+        self.events.peerConnected(connection.peer!, 'inbound');
+        self.connectionOpened(connection.peer!.hostPort, connection.peer!, 'inbound');
       },
       message(connection, buffer, start, end, owned) {
         self.message(connection, buffer, start, end, owned);
@@ -318,29 +358,34 @@ export class Remoting implements RemoteSender, AssociationEvents {
     association.send(frame, message, ref);
   }
 
-  // ---- node-level remote watch --------------------------------------------------------------
+  // ---- remote watch ------------------------------------------------------------------------
 
   /**
-   * `watcher` gets `Terminated(ref)` once the node of `ref` (its incarnation) is gone; see
-   * `nodeGone`. A watched node is kept connected, so a watch of a node that cannot be
-   * reached ends when its association gives up.
+   * `watcher` gets `Terminated(ref)` when the actor stops, when it did not exist when the
+   * watch arrived, when its node refuses the watch, or once its node (its incarnation) is
+   * gone (see `nodeGone`). The first local watcher of a ref sends one Watch; later ones share
+   * it. A watched node is kept connected, so a watch of a node that cannot be reached ends
+   * when its association gives up.
    */
   watch(ref: RemoteActorRef<unknown>, watcher: InternalActorRef<never>): void {
     if (this.stopping) return;
     const { host, port } = ref.address;
     const association = this.association(host!, port!);
-    if (!this.watches.watch(association.key, ref, watcher)) {
+    const added = this.watches.watch(association.key, ref, watcher);
+    if (added === 'gone') {
       signalTerminated([{ ref, watchers: [watcher] }]);
       return;
     }
     association.lastUsed = ++this.useCounter;
     association.hold();
+    if (added !== 'added') this.sendWatch(added);
   }
 
   unwatch(ref: RemoteActorRef<unknown>, watcher: InternalActorRef<never>): void {
     const { host, port } = ref.address;
     const node = formatHostPort(host!, port!);
-    this.watches.unwatch(node, ref, watcher);
+    const removed = this.watches.unwatch(node, ref, watcher);
+    if (removed !== undefined && !this.stopping) this.send(this.watcherOf(host!, port!, removed.uid), new Unwatch(removed.id));
     this.releaseIfUnwatched(node);
   }
 
@@ -353,20 +398,79 @@ export class Remoting implements RemoteSender, AssociationEvents {
   }
 
   /**
-   * The one place where a node counts as gone for remote watch: every watch of incarnation
-   * `uid` of `node` (every watch of the node when `uid` is undefined) ends with Terminated.
-   * Called today when the last connection of that incarnation closed (PeerDisconnected), when
-   * a newer incarnation of the same host:port authenticated, and when the node's association
-   * gave up (PeerUnreachableError) or was evicted before it ever connected. The cluster layer
-   * will call it on "node downed/removed" instead of on a lost connection, and add
-   * actor-level watch (an actor stopping on a node that lives on) beside it.
+   * The one place where a node counts as gone for remote watch, on both sides: every watch
+   * of incarnation `uid` of `node` (of every incarnation when `uid` is undefined) ends with
+   * Terminated, and every watch that incarnation holds of this node's actors is dropped.
+   * Called (through `RemoteActorSystem.nodeGone`) when the last connection of that
+   * incarnation closed (PeerDisconnected), and here when a newer incarnation of the same
+   * host:port authenticated and when the node's association gave up (PeerUnreachableError)
+   * or was evicted before it ever connected. The cluster layer calls it on "node
+   * downed/removed" instead of on a lost connection.
    */
   nodeGone(node: string, uid: number | undefined, reason: string): void {
     const fired = this.watches.nodeGone(node, uid);
+    const dropped = this.peerWatches.peerGone(node, uid);
     this.releaseIfUnwatched(node);
+    const which = `${node}${uid === undefined ? '' : ` (uid ${uid})`}`;
+    if (dropped > 0) this.log.debug(`Dropped ${dropped} watches of local actors held for ${which}: ${reason}`);
     if (fired.length === 0) return;
-    this.log.debug(`${fired.length} watched actors of ${node}${uid === undefined ? '' : ` (uid ${uid})`} terminated for their watchers: ${reason}`);
+    this.log.debug(`${fired.length} watched actors of ${which} terminated for their watchers: ${reason}`);
     signalTerminated(fired);
+  }
+
+  /** Handles one frame to the remote watcher, from the authenticated `peer`; nothing a peer sends here can throw. */
+  private watchMessage(peer: NodeIdentity, decoded: DecodedMessage): void {
+    const { payload, problem, nodeUid } = decoded;
+    if (problem !== undefined || !(payload instanceof Watch || payload instanceof Unwatch || payload instanceof WatchedTerminated)) {
+      this.watchMessagesMalformed++;
+      const why = problem ?? `expected remote.Watch, remote.Unwatch or remote.WatchedTerminated, got ${describeValue(payload)}`;
+      this.watchLog.warn(`Dropped a malformed remote-watch message from ${peer}: ${printable(why, 300)}`);
+      return;
+    }
+    if (nodeUid !== 0 && nodeUid !== this.host.identity.uid) {
+      // Meant for an earlier incarnation of this node: its actors are gone with it, and an
+      // answer to its watches must not end ours (ids start again at each incarnation).
+      if (payload instanceof Watch) this.peerWatches.answer(peer, payload.id, 'missing');
+      return;
+    }
+    if (payload instanceof Watch) this.peerWatches.watch(peer, payload);
+    else if (payload instanceof Unwatch) this.peerWatches.unwatch(peer, payload.id);
+    else this.remoteActorTerminated(peer, payload);
+  }
+
+  /** `peer` ended one of our watches of its actors. */
+  private remoteActorTerminated(peer: NodeIdentity, message: WatchedTerminated): void {
+    const watched = this.watches.actorTerminated(message.id, peer);
+    if (watched === undefined) {
+      // Answers can cross an Unwatch, or repeat after a re-sent watch.
+      this.log.debug(`${peer} ended watch ${message.id}, which is not (or no longer) in place here`);
+      return;
+    }
+    this.releaseIfUnwatched(watched.node);
+    if (message.end === 'refused-path' || message.end === 'refused-limit') {
+      this.watchLog.warn(`${peer} refused the watch of ${printable(watched.ref.key, 300)}: ${refusalText(message.end)}; its watchers get Terminated`);
+    }
+    signalTerminated([{ ref: watched.ref, watchers: [...watched.watchers] }]);
+  }
+
+  private sendWatch(watched: Watched): void {
+    const { host, port, path, uid } = watched.ref.address;
+    this.send(this.watcherOf(host!, port!, watched.uid), new Watch(watched.id, path, uid));
+  }
+
+  /**
+   * A connection with `peer` opened. After a reconnect, the watches of its actors are sent
+   * again: a Watch, or the answer that ended one, may have been lost with the old connection
+   * (delivery is at most once). The watched node ignores ids it holds and answers the rest.
+   */
+  private connectionOpened(node: string, peer: NodeIdentity, direction: 'inbound' | 'outbound'): void {
+    if (!this.watches.isWatched(node) || !this.watches.connectionOpened(node, peer.uid, direction)) return;
+    for (const watched of this.watches.entriesOf(node, peer.uid)) this.sendWatch(watched);
+  }
+
+  /** The remote watcher endpoint of `host:port`, of incarnation `nodeUid` (0: any). */
+  private watcherOf(host: string, port: number, nodeUid: number): RemoteActorRef<unknown> {
+    return this.remoteRef(new ActorAddress(this.host.identity.system, REMOTE_WATCHER_PATH, 0, host, port), nodeUid);
   }
 
   private incarnationUp(node: string, uid: number): void {
@@ -425,6 +529,11 @@ export class Remoting implements RemoteSender, AssociationEvents {
       inboundPaused,
       inboundPauses: this.creditTotals.pauses,
       remoteWatches: this.watches.size,
+      remoteWatchedActors: this.watches.wireWatches,
+      watchedForPeers: this.peerWatches.size,
+      watchingPeers: this.peerWatches.peers,
+      watchesRefused: this.peerWatches.refused,
+      watchMessagesMalformed: this.watchMessagesMalformed,
       peers,
       admission: this.admission.stats(),
     };
@@ -444,6 +553,7 @@ export class Remoting implements RemoteSender, AssociationEvents {
     this.stopping = true;
     this.tickTimer?.cancel();
     this.watches.clear();
+    this.peerWatches.clear();
     const closing: Connection[] = [];
     for (const association of this.associations.values()) {
       const connection = association.stop();
@@ -472,6 +582,7 @@ export class Remoting implements RemoteSender, AssociationEvents {
     this.events.peerConnected(connection.peer!, 'outbound');
     // Dialled by another name than the one the peer gives itself (`localhost`, a DNS name): watches use the dialled one.
     if (association.key !== connection.peer!.hostPort) this.incarnationUp(association.key, connection.peer!.uid);
+    this.connectionOpened(association.key, connection.peer!, 'outbound');
   }
 
   disconnected(association: Association, connection: Connection, kind: CloseKind, reason: string): void {
@@ -509,6 +620,10 @@ export class Remoting implements RemoteSender, AssociationEvents {
     this.received++;
     this.receivedBytes += end - start + FRAME_HEADER_BYTES;
     const { path, uid, nodeUid } = decoded;
+    if (path === REMOTE_WATCHER_PATH) {
+      this.watchMessage(connection.peer!, decoded);
+      return;
+    }
     if (decoded.problem !== undefined) {
       this.host.deadLetter(decoded.payload, this.localAddress(path, uid), decoded.problem);
       return;
@@ -558,14 +673,7 @@ export class Remoting implements RemoteSender, AssociationEvents {
 
   /** At most 20 warnings a minute about unreachable peers; the rest go to debug. */
   private warnUnreachable(message: string): void {
-    const now = this.host.scheduler.now();
-    if (now - this.reachWindowStart >= 60_000) {
-      if (this.reachWarnings > 20) this.log.warn(`${this.reachWarnings - 20} more warnings about unreachable peers in the last minute were logged at debug level`);
-      this.reachWindowStart = now;
-      this.reachWarnings = 0;
-    }
-    if (++this.reachWarnings <= 20) this.log.warn(message);
-    else this.log.debug(message);
+    this.reachLog.warn(message);
   }
 
   private evictLeastRecentlyUsed(): void {
@@ -623,4 +731,8 @@ export class Remoting implements RemoteSender, AssociationEvents {
       }
     });
   }
+}
+
+function refusalText(end: WatchEnd): string {
+  return end === 'refused-limit' ? 'it holds as many watches for this node as it allows (maxWatchesPerPeer)' : 'remote peers may not message that path there';
 }

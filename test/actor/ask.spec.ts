@@ -6,8 +6,10 @@ import {
   ActorSystemTerminatedError,
   AskTimeoutError,
   Behaviors,
+  Terminated,
   type ActorRef,
 } from '../../lib/index.js';
+import { until } from '../support/eventually.js';
 
 class Ping {
   constructor(
@@ -48,6 +50,28 @@ describe('ask', () => {
     expect(error.message).toContain('30 ms');
     expect(tempPath).toMatch(/^\/temp\//);
     expect(system.resolveLocal(tempPath)).toBeUndefined();
+  });
+
+  it('signals Terminated of its temporary ref to a watcher once the ask settles', async () => {
+    const silent = system.spawn(Behaviors.ignore as never as ReturnType<typeof pinger>, 'silent-watched');
+    const events: string[] = [];
+    let replyTo: ActorRef<Pong> | undefined;
+    const pending = system.ask(silent, r => ((replyTo = r), new Ping('x', r)), 5000);
+    system.spawn(
+      Behaviors.setup<string>(ctx => {
+        ctx.watch(replyTo as ActorRef<never>);
+        return Behaviors.receive<string>((_ctx, m) => void events.push(m)).receiveSignal((_ctx, signal) => {
+          if (signal instanceof Terminated) events.push(`terminated ${signal.ref.path === replyTo!.path}`);
+        });
+      }),
+      'temp-watcher',
+    );
+    // Watched (setup ran at spawn) while the ask is still pending.
+    expect(system.resolveLocal(replyTo!.path, replyTo!.address.uid)).toBeDefined();
+    replyTo!.tell(new Pong('done'));
+    await expect(pending).resolves.toEqual(new Pong('done'));
+    await until(() => events.length === 1, 'Terminated of the temporary ref');
+    expect(events).toEqual(['terminated true']);
   });
 
   it('sends a reply that arrives after the timeout to dead letters', async () => {

@@ -1,4 +1,5 @@
-import { ActorSystem, Behaviors } from '../../lib/index.js';
+import { ActorSystem, Behaviors, Terminated, type ActorRef } from '../../lib/index.js';
+import { asInternal } from '../../lib/actor/index.js';
 import { until } from '../support/eventually.js';
 
 describe('Message processing', () => {
@@ -63,5 +64,33 @@ describe('Message processing', () => {
     await until(() => log.length === 20_001, 'all messages');
     // b's single message is handled before a has drained its whole backlog.
     expect(log.indexOf('b')).toBeLessThan(20_000);
+  });
+
+  it('handles a signal sent behind the messages after them, and a plain signal ahead of them', async () => {
+    const seen: string[] = [];
+    const watched = system.spawn(Behaviors.ignore, 'watched');
+    const spawnWatcher = (name: string) =>
+      system.spawn(
+        Behaviors.setup<number>(ctx => {
+          ctx.watch(watched);
+          return Behaviors.receive<number>((_ctx, n) => void seen.push(`${name}:${n}`)).receiveSignal((_ctx, signal) => {
+            if (signal instanceof Terminated) seen.push(`${name}:terminated`);
+          });
+        }),
+        name,
+      );
+    const ordered = spawnWatcher('ordered');
+    const plain = spawnWatcher('plain');
+    const send = (ref: ActorRef<number>, after: boolean) => {
+      for (let i = 0; i < 3; i++) ref.tell(i);
+      const signal = new Terminated(watched as ActorRef<never>);
+      if (after) asInternal(ref).sendSignalAfterMessages(signal);
+      else asInternal(ref).sendSignal(signal);
+    };
+    send(ordered, true);
+    send(plain, false);
+    await until(() => seen.length === 8, 'every message and signal');
+    expect(seen.filter(s => s.startsWith('ordered'))).toEqual(['ordered:0', 'ordered:1', 'ordered:2', 'ordered:terminated']);
+    expect(seen.filter(s => s.startsWith('plain'))).toEqual(['plain:terminated', 'plain:0', 'plain:1', 'plain:2']);
   });
 });

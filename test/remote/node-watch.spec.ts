@@ -1,10 +1,11 @@
 /**
- * The bookkeeping of node-level watch: which incarnation each watch ends with, and that
+ * The watching side's bookkeeping: which incarnation each watch ends with, and that
  * nothing stays behind once watches fire or are removed.
  */
 import { ActorAddress, Behaviors } from '../../lib/index.js';
 import { asInternal, type InternalActorRef } from '../../lib/actor/index.js';
-import { NodeWatches } from '../../lib/remote/node-watch.js';
+import { NodeWatches, type Watched } from '../../lib/remote/node-watch.js';
+import { NodeIdentity } from '../../lib/remote/node-identity.js';
 import type { RemoteActorRef } from '../../lib/remote/remote-actor-ref.js';
 import { startNode, terminateAll, type TestNode } from './support/nodes.js';
 
@@ -57,8 +58,8 @@ describe('NodeWatches', () => {
     expect(watches.nodeUp(NODE, 1)).toBeUndefined();
     expect(watches.nodeUp(NODE, 1)).toBeUndefined();
     expect(watches.nodeUp(NODE, 2)).toBe(1);
-    expect(watches.watch(NODE, ref('/user/a', 1), watcher)).toBe(false);
-    expect(watches.watch(NODE, ref('/user/a', 2), watcher)).toBe(true);
+    expect(watches.watch(NODE, ref('/user/a', 1), watcher)).toBe('gone');
+    expect(watches.watch(NODE, ref('/user/a', 2), watcher)).not.toBe('gone');
   });
 
   it('keeps one entry per ref, counts watchers, and forgets a node once its watches are gone', () => {
@@ -76,5 +77,39 @@ describe('NodeWatches', () => {
     expect(watches.size).toBe(0);
     expect(watches.nodes).toBe(0);
     expect(watches.isWatched(NODE)).toBe(false);
+  });
+
+  it('puts one watch on the wire per watched ref, whatever the number of local watchers', () => {
+    const watches = new NodeWatches();
+    const a = ref('/user/a');
+    const first = watches.watch(NODE, a, watcher);
+    expect(typeof first).toBe('object');
+    expect(watches.watch(NODE, a, other)).toBe('added');
+    expect(watches.wireWatches).toBe(1);
+    expect(watches.unwatch(NODE, a, watcher)).toBeUndefined();
+    expect(watches.unwatch(NODE, a, other)).toBe(first);
+    expect(watches.wireWatches).toBe(0);
+  });
+
+  it('ends a watch by its id only when the answer comes from the incarnation it is bound to', () => {
+    const watches = new NodeWatches();
+    watches.nodeUp(NODE, 7);
+    const entry = watches.watch(NODE, ref('/user/a'), watcher) as Watched;
+    expect(watches.actorTerminated(entry.id, new NodeIdentity('test', '127.0.0.1', 5000, 7))).toBeUndefined();
+    expect(watches.actorTerminated(entry.id, new NodeIdentity('test', '127.0.0.1', 4000, 8))).toBeUndefined();
+    expect(watches.actorTerminated(entry.id, new NodeIdentity('test', '127.0.0.1', 4000, 7))?.watchers.size).toBe(1);
+    expect(watches.size).toBe(0);
+    expect(watches.wireWatches).toBe(0);
+    expect(watches.nodes).toBe(0);
+  });
+
+  it('tells a reconnect from a first connection, per direction and incarnation', () => {
+    const watches = new NodeWatches();
+    watches.nodeUp(NODE, 7);
+    expect(watches.connectionOpened(NODE, 7, 'outbound')).toBe(false);
+    expect(watches.connectionOpened(NODE, 7, 'inbound')).toBe(false);
+    expect(watches.connectionOpened(NODE, 7, 'outbound')).toBe(true);
+    watches.nodeUp(NODE, 8);
+    expect(watches.connectionOpened(NODE, 8, 'outbound')).toBe(false);
   });
 });
