@@ -5,8 +5,9 @@
  *  - `ask` round trips/s at concurrency 1, 16 and 128, with p50/p99 latency;
  *  - one-way `tell` of a small message, with end-to-end flow control (the sink acknowledges
  *    every 4096 messages; at most WINDOW are unacknowledged);
- *  - per phase, GC pauses (count, total, longest) and JavaScript-heap bytes allocated per
- *    operation, on this process (the asker / sender) and on the peer (see support/gc-meter.ts).
+ *  - per phase, CPU time per operation, GC pauses (count, total, longest) and JavaScript-heap
+ *    bytes allocated per operation, on this process (the asker / sender) and on the peer (see
+ *    support/process-meter.ts).
  *
  * Each round runs the remote phases with both actor systems started, stops them, then runs the
  * plain phases with only the plain server running; ROUNDS rounds, and every figure is the median
@@ -20,7 +21,7 @@ import { Behaviors, RemoteActorSystem, type ActorRef } from '../lib/index.js';
 import { ACK_EVERY, Ack, Ping, Pong, StartAcks, Tick } from './remote/messages.js';
 import type { PeerCommand } from './remote/peer.js';
 import { PlainClient } from './remote/plain-loop.js';
-import { GcMeter, type GcFigures } from './support/gc-meter.js';
+import { ProcessMeter, type WindowCost } from './support/process-meter.js';
 import { report, type Row } from './support/report.js';
 import { LatencyHistogram, median } from './support/stats.js';
 
@@ -98,8 +99,8 @@ interface PhaseFigures {
   opsPerSecond: number;
   p50Us: number;
   p99Us: number;
-  gc: GcFigures;
-  peerGc: GcFigures;
+  cost: WindowCost;
+  peerCost: WindowCost;
   ops: number;
   /** Wire bytes per message (remote tells only). */
   wireBytes?: number;
@@ -111,12 +112,12 @@ interface PhaseFigures {
  */
 async function phase(peer: Peer, body: (w: Window) => Promise<void>, edges?: (starting: boolean) => void): Promise<PhaseFigures> {
   const w: Window = { measuring: false, done: false, ops: 0, histogram: new LatencyHistogram() };
-  const meter = new GcMeter();
+  const meter = new ProcessMeter();
   let startedAt = 0;
   let elapsed = 0;
-  let gc!: GcFigures;
+  let cost!: WindowCost;
   let peerStarted!: Promise<unknown>;
-  let peerGc!: Promise<GcFigures>;
+  let peerCost!: Promise<WindowCost>;
   const start = setTimeout(() => {
     peerStarted = peer.call({ cmd: 'meter-start' });
     edges?.(true);
@@ -125,12 +126,12 @@ async function phase(peer: Peer, body: (w: Window) => Promise<void>, edges?: (st
     meter.start();
   }, WARMUP_MS);
   const stop = setTimeout(() => {
-    gc = meter.stop();
+    cost = meter.stop();
     elapsed = performance.now() - startedAt;
     w.measuring = false;
     edges?.(false);
     w.done = true;
-    peerGc = peerStarted.then(() => peer.call<GcFigures>({ cmd: 'meter-stop' }));
+    peerCost = peerStarted.then(() => peer.call<WindowCost>({ cmd: 'meter-stop' }));
   }, WARMUP_MS + MEASURE_MS);
   try {
     await body(w);
@@ -142,8 +143,8 @@ async function phase(peer: Peer, body: (w: Window) => Promise<void>, edges?: (st
     opsPerSecond: (w.ops * 1000) / elapsed,
     p50Us: w.histogram.percentileUs(50),
     p99Us: w.histogram.percentileUs(99),
-    gc,
-    peerGc: await peerGc,
+    cost,
+    peerCost: await peerCost,
     ops: w.ops,
   };
 }
@@ -268,6 +269,8 @@ async function plainRound(peer: Peer): Promise<RoundFigures> {
 
 interface Summary {
   opsPerSecond: number;
+  cpuUsPerOp: number;
+  peerCpuUsPerOp: number;
   p50Us: number;
   p99Us: number;
   gcCount: number;
@@ -283,14 +286,16 @@ function summarize(figures: PhaseFigures[]): Summary {
   const m = (f: (x: PhaseFigures) => number) => median(figures.map(f));
   return {
     opsPerSecond: m(x => x.opsPerSecond),
+    cpuUsPerOp: m(x => (x.cost.cpuMs * 1000) / x.ops),
+    peerCpuUsPerOp: m(x => (x.peerCost.cpuMs * 1000) / x.ops),
     p50Us: m(x => x.p50Us),
     p99Us: m(x => x.p99Us),
-    gcCount: m(x => x.gc.count),
-    gcTotalMs: m(x => x.gc.totalMs),
-    gcMaxMs: m(x => x.gc.maxMs),
-    bytesPerOp: m(x => x.gc.allocatedBytes / x.ops),
-    peerBytesPerOp: m(x => x.peerGc.allocatedBytes / x.ops),
-    peerGcTotalMs: m(x => x.peerGc.totalMs),
+    gcCount: m(x => x.cost.count),
+    gcTotalMs: m(x => x.cost.totalMs),
+    gcMaxMs: m(x => x.cost.maxMs),
+    bytesPerOp: m(x => x.cost.allocatedBytes / x.ops),
+    peerBytesPerOp: m(x => x.peerCost.allocatedBytes / x.ops),
+    peerGcTotalMs: m(x => x.peerCost.totalMs),
     wireBytes: figures[0].wireBytes === undefined ? undefined : m(x => x.wireBytes!),
   };
 }
@@ -309,6 +314,8 @@ function row(figure: string, side: string, s: Summary, plain?: Summary): Row {
     'p50 µs': latency ? Math.round(s.p50Us) : '',
     'p99 µs': latency ? Math.round(s.p99Us) : '',
     'p99 vs plain': plain && latency ? `${(s.p99Us / plain.p99Us).toFixed(2)}×` : '',
+    'CPU µs/op': Math.round(s.cpuUsPerOp * 100) / 100,
+    'peer CPU µs/op': Math.round(s.peerCpuUsPerOp * 100) / 100,
     'GC n': Math.round(s.gcCount),
     'GC ms': round1(s.gcTotalMs),
     'GC max ms': Math.round(s.gcMaxMs * 100) / 100,
@@ -348,7 +355,7 @@ export async function main(): Promise<void> {
     summary.push(
       `remote: ask c=${c} ${Math.round(r.opsPerSecond).toLocaleString('en-US')}/s = ${(r.opsPerSecond / p.opsPerSecond).toFixed(2)}× the plain loop ` +
         `(${Math.round(p.opsPerSecond).toLocaleString('en-US')}/s), p50/p99 ${Math.round(r.p50Us)}/${Math.round(r.p99Us)} µs vs ${Math.round(p.p50Us)}/${Math.round(p.p99Us)} µs, ` +
-        `${Math.round(r.bytesPerOp)} B allocated per ask on the asker`,
+        `CPU ${r.cpuUsPerOp.toFixed(2)} + ${r.peerCpuUsPerOp.toFixed(2)} µs per ask vs ${p.cpuUsPerOp.toFixed(2)} + ${p.peerCpuUsPerOp.toFixed(2)}, ${Math.round(r.bytesPerOp)} B allocated per ask on the asker`,
     );
   }
   const { remote: tr, plain: tp } = summaries['tell small'];
@@ -367,6 +374,7 @@ export async function main(): Promise<void> {
     summary,
     settings: { rounds: ROUNDS, warmupMs: WARMUP_MS, measureMs: MEASURE_MS, window: WINDOW, ackEvery: ACK_EVERY, plainFlushBytes: PLAIN_FLUSH_BYTES },
     notes:
+      'CPU µs/op: user + system CPU time of the process per operation (robust on a shared machine, where ops/s move with the load of other processes). ' +
       'B/op: JavaScript-heap bytes allocated per operation (used heap delta plus what each GC freed, from v8.GCProfiler), not Buffer backing stores. ' +
       'GC: collections on this process (the asker / sender) during the measured window. peer: the echo / sink process.',
     rounds: { remote: remote.map(jsonRound), plain: plain.map(jsonRound) },

@@ -5,7 +5,7 @@
  */
 import type net from 'node:net';
 import { Behaviors, RemoteActorSystem, type ActorRef } from '../../lib/index.js';
-import { GcMeter } from '../support/gc-meter.js';
+import { ProcessMeter } from '../support/process-meter.js';
 import { ACK_EVERY, Ack, Ping, Pong, StartAcks, Tick } from './messages.js';
 import { plainServer } from './plain-loop.js';
 
@@ -20,7 +20,7 @@ export type PeerCommand =
 
 let system: RemoteActorSystem | undefined;
 let plain: net.Server | undefined;
-const meter = new GcMeter();
+const meter = new ProcessMeter();
 
 async function startSystem(): Promise<number> {
   const s = (system = await RemoteActorSystem.start({ name: 'bench', logLevel: 'warn' }));

@@ -2,7 +2,8 @@
 export { ActorAddress, InvalidActorAddressError, parseHostPort, type NodeLocation } from './actor-address.js';
 export type { ActorContext } from './actor-context.js';
 export { InternalActorRef, asInternal, type ActorRef, type DeliveryReceipt } from './actor-ref.js';
-export { ActorSystem, type ActorSystemOptions, type ReplyOf } from './actor-system.js';
+export { ActorSystem, DEFAULT_MAX_PENDING_ASKS, type ActorSystemOptions, type ReplyOf } from './actor-system.js';
+export { PendingAsk } from './ask.js';
 export { describeValue, printable } from './describe.js';
 export { DeadActorRef } from './dead-actor-ref.js';
 export { Behavior, ReceiveBehavior, type BehaviorResult, type MessageHandler, type SignalHandler } from './behavior.js';
@@ -11,6 +12,7 @@ export {
   ActorSystemError,
   AskTimeoutError,
   AskFailedError,
+  TooManyPendingAsksError,
   ActorNameTakenError,
   InvalidActorNameError,
   ActorSystemTerminatedError,

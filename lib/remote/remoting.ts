@@ -16,6 +16,7 @@ import { AssociationEvictedError, MessageTooLargeError, PeerDisconnectedError, t
 import { FRAME_HEADER_BYTES } from './frame-codec.js';
 import { formatHostPort, oldIncarnationReason, type NodeIdentity } from './node-identity.js';
 import { RemoteActorRef, type RemoteSender } from './remote-actor-ref.js';
+import type { AskReplySender, RemoteAskRef } from './remote-ask-ref.js';
 import type { Serialization } from './serialization.js';
 import type { TransportListener } from './transport.js';
 
@@ -40,6 +41,8 @@ export interface RemotingHost {
   readonly scheduler: Scheduler;
   deadLetter(message: unknown, recipient: string, reason: string | Error): void;
   resolveLocal<T>(path: string, uid?: number): InternalActorRef<T> | undefined;
+  /** The pending ask `id` of this node if `uid` is its uid. */
+  resolveAsk<T>(id: number, uid: number): InternalActorRef<T> | undefined;
   /** Which local paths remote peers may message. */
   readonly remoteDelivery: { allows(path: string): boolean };
   /** Fails at once every pending ask whose target is an actor on `host:port`, with `cause`; returns how many. */
@@ -103,7 +106,7 @@ export interface InboundHealth {
   readonly heartbeatAcks: number;
 }
 
-export class Remoting implements RemoteSender, AssociationEvents {
+export class Remoting implements RemoteSender, AskReplySender, AssociationEvents {
   private readonly associations = new Map<string, Association>();
   private readonly inbound = new Set<Connection>();
   private readonly refCache = new Map<string, RemoteActorRef<unknown>>();
@@ -248,14 +251,25 @@ export class Remoting implements RemoteSender, AssociationEvents {
   }
 
   send(ref: RemoteActorRef<unknown>, message: unknown): void {
+    const address = ref.address;
+    this.enqueue(ref, address.path, address.uid, address.host!, address.port!, message);
+  }
+
+  /** A reply to another node's ask: addressed by the ask's id, with no path. */
+  sendReply(ref: RemoteAskRef<unknown>, message: unknown): void {
+    const node = ref.node;
+    this.enqueue(ref, ref.askId, ref.askUid, node.host!, node.port!, message);
+  }
+
+  /** Encodes a Message frame to `to#uid` (a path, or an ask id) and queues it for `host:port`. */
+  private enqueue(ref: RemoteActorRef<unknown> | RemoteAskRef<unknown>, to: string | number, uid: number, host: string, port: number, message: unknown): void {
     if (this.stopping) {
       this.host.deadLetter(message, ref.key, new ActorSystemTerminatedError(this.host.identity.system));
       return;
     }
-    const address = ref.address;
     let frame: Buffer;
     try {
-      frame = this.serialization.encodeMessage(address.path, address.uid, ref.nodeUid, message);
+      frame = this.serialization.encodeMessage(to, uid, ref.nodeUid, message);
     } catch (error) {
       this.serializationFailures++;
       const reason = error instanceof Error ? error.message : String(error);
@@ -270,13 +284,13 @@ export class Remoting implements RemoteSender, AssociationEvents {
     const maxFrameSize = this.settings.connection.maxFrameSize;
     if (frame.length - LENGTH_FIELD_BYTES > maxFrameSize) {
       this.tooLarge++;
-      const node = formatHostPort(address.host!, address.port!);
+      const node = formatHostPort(host, port);
       this.host.deadLetter(message, ref.key, new MessageTooLargeError(describeValue(message), frame.length - LENGTH_FIELD_BYTES, maxFrameSize, 'maxFrameSize', node));
       return;
     }
     // Only this class sets `outbound`, always to an Association; a retired one is replaced.
     let association = ref.outbound as Association | undefined;
-    if (association === undefined || association.isRetired) association = ref.outbound = this.association(address.host!, address.port!);
+    if (association === undefined || association.isRetired) association = ref.outbound = this.association(host, port);
     association.lastUsed = ++this.useCounter;
     association.send(frame, message, ref);
   }
@@ -393,20 +407,28 @@ export class Remoting implements RemoteSender, AssociationEvents {
     const decoded = this.serialization.decodeMessage(buffer, start, end, connection.peer!, owned);
     this.received++;
     this.receivedBytes += end - start + FRAME_HEADER_BYTES;
-    const { path, uid, nodeUid } = decoded;
+    const { to, uid, nodeUid } = decoded;
     if (decoded.problem !== undefined) {
-      this.host.deadLetter(decoded.payload, this.localAddress(path, uid), decoded.problem);
+      this.host.deadLetter(decoded.payload, this.localAddress(to, uid), decoded.problem);
       return;
     }
     const self = this.host.identity.uid;
     if (nodeUid !== 0 && nodeUid !== self) {
       this.host.deadLetter(
         decoded.payload,
-        this.localAddress(path, uid),
+        this.localAddress(to, uid),
         oldIncarnationReason(nodeUid, self),
       );
       return;
     }
+    if (typeof to === 'number') {
+      // A reply to one of our asks, by id: the uid check stands in for the path's.
+      const ask = this.host.resolveAsk<unknown>(to, uid);
+      if (ask === undefined) this.host.deadLetter(decoded.payload, this.localAddress(to, uid), `no such actor on this node (sent by ${connection.peer})`);
+      else ask.tell(decoded.payload);
+      return;
+    }
+    const path = to;
     if (!this.host.remoteDelivery.allows(path)) {
       this.host.deadLetter(
         decoded.payload,
@@ -472,8 +494,10 @@ export class Remoting implements RemoteSender, AssociationEvents {
     if (this.lastAssociation === association) this.lastAssociation = undefined;
   }
 
-  private localAddress(path: string, uid: number): string {
+  /** A recipient as dead letters name it: an ask id reads as the ask's `/temp` path. */
+  private localAddress(to: string | number, uid: number): string {
     const self = this.host.identity;
+    const path = typeof to === 'number' ? `/temp/$${to.toString(36)}` : to;
     return `actor://${self.system}@${self.hostPort}${path}#${uid}`;
   }
 

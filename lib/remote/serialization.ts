@@ -22,7 +22,7 @@
  * `Object.create(prototype)` plus data properties (no setter or constructor of the
  * payload's choosing runs), and only registered names are ever instantiated.
  */
-import { ActorAddress, InternalActorRef, describeValue, printable, type ActorRef, type NodeLocation } from '../actor/index.js';
+import { ActorAddress, InternalActorRef, PendingAsk, describeValue, printable, type ActorRef, type NodeLocation } from '../actor/index.js';
 import {
   MalformedFrameError,
   RemoteError,
@@ -81,6 +81,8 @@ export interface SerializationHost {
   readonly location: NodeLocation;
   /** `nodeUid`: the incarnation of the ref's node when known (0: any). */
   resolveRef<T>(address: ActorAddress, nodeUid?: number): ActorRef<T>;
+  /** The replyTo of ask `askId` (uid `askUid`) made by the node `origin`; without it, the ref at its `/temp` path. */
+  resolveAskRef?<T>(origin: MessageOrigin, askId: number, askUid: number): ActorRef<T>;
 }
 
 export interface SerializationOptions {
@@ -104,14 +106,26 @@ export interface MessageOrigin extends NodeLocation {
   readonly uid: number;
 }
 
-/** One decoded Message frame. `problem` is set when the payload cannot be delivered (then `payload` may be a stand-in). */
+/**
+ * One decoded Message frame. `problem` is set when the payload cannot be delivered (then
+ * `payload` may be a stand-in). The recipient `to` is a path, or (a number) the id of one
+ * of this node's pending asks.
+ */
 export interface DecodedMessage {
-  readonly path: string;
+  readonly to: string | number;
   readonly uid: number;
   /** The incarnation of this node the sender addressed (0: any). */
   readonly nodeUid: number;
   readonly payload: unknown;
   readonly problem?: string;
+}
+
+/**
+ * Where a path is expected on the wire (a message's recipient, a ref), a negative integer
+ * -(n + 1) names ask n of the node the path belongs to instead: replies to asks carry no path.
+ */
+function askOf(id: number): number {
+  return -1 - id;
 }
 
 // Application extension type codes (msgpackr reserves others for its built-ins).
@@ -261,9 +275,8 @@ function accessorNames(prototype: object | null): Set<string> {
 
 interface ReadContext {
   serialization: Serialization;
-  origin: NodeLocation;
-  /** Incarnation of the origin node (0: unknown). */
-  originUid: number;
+  /** The node that wrote the value, with its incarnation (0: unknown). */
+  origin: MessageOrigin;
   problem?: string;
 }
 
@@ -299,13 +312,19 @@ function readClass(data: unknown): unknown {
 }
 
 function writeRef(ref: InternalActorRef<unknown>): unknown {
-  const a = ref.address;
   const own = writing?.host.location;
-  // Refs to the writer's own actors (every replyTo) travel as [path, uid]: the reader knows who wrote them.
-  if (own && a.system === own.system && a.port === own.port && a.host === own.host) return [a.path, a.uid];
+  // The replyTo of the writer's own ask: its id and uid, no path (see askOf).
+  if (ref instanceof PendingAsk && own && sameLocation(ref.location, own)) return [askOf(ref.id), ref.uid];
+  const a = ref.address;
+  // Refs to the writer's own actors travel as [path, uid]: the reader knows who wrote them.
+  if (own && sameLocation(a, own)) return [a.path, a.uid];
   const nodeUid = (ref as { nodeUid?: number }).nodeUid;
   if (nodeUid) return [a.path, a.uid, a.system, a.host ?? null, a.port ?? null, nodeUid];
   return [a.path, a.uid, a.system, a.host ?? null, a.port ?? null];
+}
+
+function sameLocation(a: NodeLocation, b: NodeLocation): boolean {
+  return a === b || (a.system === b.system && a.port === b.port && a.host === b.host);
 }
 
 function readRef(data: unknown): unknown {
@@ -315,16 +334,22 @@ function readRef(data: unknown): unknown {
     throw new MalformedFrameError('an actor ref must be [path, uid] or [path, uid, system, host, port, nodeUid?]');
   }
   const [path, uid] = data as [unknown, unknown];
-  if (typeof path !== 'string' || path.length > MAX_PATH_LENGTH || path.charCodeAt(0) !== 47 /* / */) {
-    throw new MalformedFrameError('actor ref path must be a string starting with /');
-  }
   if (typeof uid !== 'number' || !Number.isSafeInteger(uid) || uid < 0) throw new MalformedFrameError('actor ref uid must be a non-negative integer');
+  if (typeof path === 'number' && data.length === 2 && Number.isSafeInteger(path) && path < 0) {
+    const o = ctx.origin;
+    const host = ctx.serialization.host;
+    if (host.resolveAskRef) return host.resolveAskRef(o, askOf(path), uid);
+    return host.resolveRef(new ActorAddress(o.system, `/temp/$${askOf(path).toString(36)}`, uid, o.host, o.port), o.uid);
+  }
+  if (typeof path !== 'string' || path.length > MAX_PATH_LENGTH || path.charCodeAt(0) !== 47 /* / */) {
+    throw new MalformedFrameError('actor ref path must be a string starting with / (or [ask, uid] with a negative ask)');
+  }
   let address: ActorAddress;
   let nodeUid = 0;
   if (data.length === 2) {
     const o = ctx.origin;
     address = new ActorAddress(o.system, path, uid, o.host, o.port);
-    nodeUid = ctx.originUid;
+    nodeUid = o.uid;
   } else {
     if (data.length === 6) {
       nodeUid = data[5] as number;
@@ -441,7 +466,7 @@ export class Serialization {
       structuredClone,
       mapsAsObjects: false,
     });
-    this.wireContext = { serialization: this, origin: host.location, originUid: 0 };
+    this.wireContext = { serialization: this, origin: { ...host.location, uid: 0 } };
   }
 
   /** Registers `cls` for this system; messages naming it can then be sent and received here. */
@@ -484,7 +509,7 @@ export class Serialization {
     }
     if (reserved !== undefined) throw new SerializationError(reservedKeyProblem(reserved));
     const previous = reading;
-    const ctx: ReadContext = { serialization: this, origin: this.host.location, originUid: 0 };
+    const ctx: ReadContext = { serialization: this, origin: { ...this.host.location, uid: 0 } };
     reading = ctx;
     try {
       const value = this.unpackr.unpack(copy);
@@ -500,14 +525,15 @@ export class Serialization {
   // ---- wire (used by the transport) ------------------------------------------------------
 
   /**
-   * A complete Message frame for `message` to the actor at `path#uid` on the peer, addressed
-   * to the peer's incarnation `nodeUid` (0: any). Throws SerializationError.
+   * A complete Message frame for `message` to the actor at `to#uid` on the peer, addressed
+   * to the peer's incarnation `nodeUid` (0: any); `to` is a path, or (a number) the id of one
+   * of the peer's pending asks, `uid` then being the ask's uid. Throws SerializationError.
    */
-  encodeMessage(path: string, uid: number, nodeUid: number, message: unknown): Buffer {
+  encodeMessage(to: string | number, uid: number, nodeUid: number, message: unknown): Buffer {
     const previous = writing;
     writing = this;
     try {
-      const frame = this.packr.pack([path, uid, nodeUid, message], RESERVE_START_SPACE | FRAME_HEADER_BYTES);
+      const frame = this.packr.pack([typeof to === 'number' ? askOf(to) : to, uid, nodeUid, message], RESERVE_START_SPACE | FRAME_HEADER_BYTES);
       return writeFrameHeader(frame, FrameKind.Message);
     } catch (error) {
       throw asSerializationError(error);
@@ -538,7 +564,6 @@ export class Serialization {
     const previous = reading;
     const ctx = this.wireContext;
     ctx.origin = origin;
-    ctx.originUid = origin.uid;
     ctx.problem = undefined;
     reading = ctx;
     let decoded: unknown;
@@ -553,14 +578,19 @@ export class Serialization {
     }
     if (!Array.isArray(decoded) || decoded.length !== 4) throw new MalformedFrameError('a message must be [path, uid, nodeUid, payload]');
     const [path, uid, nodeUid, payload] = decoded as [unknown, unknown, unknown, unknown];
-    if (typeof path !== 'string' || path.charCodeAt(0) !== 47 || path.length > MAX_PATH_LENGTH) {
-      throw new MalformedFrameError('message recipient path must be a string starting with /');
+    let to: string | number;
+    if (typeof path === 'number' && Number.isSafeInteger(path) && path < 0) {
+      to = askOf(path);
+    } else if (typeof path !== 'string' || path.charCodeAt(0) !== 47 || path.length > MAX_PATH_LENGTH) {
+      throw new MalformedFrameError('message recipient must be a path starting with / (or a negative ask id)');
+    } else {
+      to = path;
     }
     if (typeof uid !== 'number' || !Number.isSafeInteger(uid) || uid < 0) throw new MalformedFrameError('message recipient uid must be a non-negative integer');
     if (typeof nodeUid !== 'number' || !Number.isSafeInteger(nodeUid) || nodeUid < 0) throw new MalformedFrameError('message node uid must be a non-negative integer');
     // A payload with a reserved key is never handed on, not even to dead-letter listeners.
-    if (reserved !== undefined) return { path, uid, nodeUid, payload: undefined, problem: reservedKeyProblem(reserved) };
-    return { path, uid, nodeUid, payload, problem: ctx.problem };
+    if (reserved !== undefined) return { to, uid, nodeUid, payload: undefined, problem: reservedKeyProblem(reserved) };
+    return { to, uid, nodeUid, payload, problem: ctx.problem };
   }
 
   /** @internal */

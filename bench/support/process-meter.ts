@@ -1,6 +1,8 @@
 /**
- * Garbage-collector pauses and JavaScript-heap allocation over a window of a benchmark, from
- * V8's own GC profiler (`v8.GCProfiler`): every collection in the window with its duration
+ * What this process spent over a window of a benchmark: CPU time (user + system, from
+ * `process.cpuUsage`, so it counts the kernel's share of socket I/O and stays meaningful on a
+ * shared machine where throughput does not), garbage-collector pauses and JavaScript-heap
+ * allocation, the last two from V8's own GC profiler (`v8.GCProfiler`): every collection in the window with its duration
  * (the main-thread pause, prologue to epilogue) and the heap's used size before and after it.
  *
  * Allocated bytes = used heap at the end - used heap at the start + what each collection freed.
@@ -11,7 +13,9 @@
  */
 import v8 from 'node:v8';
 
-export interface GcFigures {
+export interface WindowCost {
+  /** CPU time of this process (all threads), ms. */
+  cpuMs: number;
   /** Collections that ran in the window (scavenges and mark-compacts). */
   count: number;
   /** Sum of their pauses, ms. */
@@ -22,17 +26,20 @@ export interface GcFigures {
   allocatedBytes: number;
 }
 
-export class GcMeter {
+export class ProcessMeter {
   private profiler?: v8.GCProfiler;
   private usedAtStart = 0;
+  private cpuAtStart?: NodeJS.CpuUsage;
 
   start(): void {
     this.profiler = new v8.GCProfiler();
     this.profiler.start();
     this.usedAtStart = v8.getHeapStatistics().used_heap_size;
+    this.cpuAtStart = process.cpuUsage();
   }
 
-  stop(): GcFigures {
+  stop(): WindowCost {
+    const cpu = process.cpuUsage(this.cpuAtStart);
     const usedAtEnd = v8.getHeapStatistics().used_heap_size;
     const result = this.profiler?.stop();
     this.profiler = undefined;
@@ -46,6 +53,6 @@ export class GcMeter {
       maxUs = Math.max(maxUs, gc.cost);
       freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
     }
-    return { count, totalMs: totalUs / 1000, maxMs: maxUs / 1000, allocatedBytes: usedAtEnd - this.usedAtStart + freed };
+    return { cpuMs: (cpu.user + cpu.system) / 1000, count, totalMs: totalUs / 1000, maxMs: maxUs / 1000, allocatedBytes: usedAtEnd - this.usedAtStart + freed };
   }
 }
