@@ -3,10 +3,10 @@
  * outbound connection, a bounded FIFO of encoded frames, writes batched per event-loop turn,
  * and reconnection with exponential backoff. A single connection and a single queue are what
  * keep per-peer ordering; the bound is what keeps a dead or slow peer from costing more than
- * `outboundQueueSize` messages / `outboundQueueBytes` bytes. Frames are copied out of the
- * encoder's shared buffer into this association's own chunks, so the bytes counted are about
- * the bytes held (at most a third more, plus one chunk). Delivery is at most once: frames already written to a socket
- * that then dies are lost; frames still queued survive a reconnect.
+ * `outboundQueueSize` messages / `outboundQueueBytes` bytes. Frames are encoded straight into
+ * this association's own chunks (see `encodeBuffer`), so the bytes counted are about the
+ * bytes held (at most a third more, plus one chunk). Delivery is at most once: frames already
+ * written to a socket that then dies are lost; frames still queued survive a reconnect.
  *
  * An association is not forever: it gives up (dropping its queue with PeerUnreachableError)
  * after `maxConnectAttempts` failures or `giveUpAfterMs` without a lasting connection, and a
@@ -23,6 +23,7 @@ import { HandshakeRejectedError, MessageTooLargeError, OutboundQueueFullError, P
 import type { HostResolver } from './host-resolver.js';
 import type { NodeIdentity } from './node-identity.js';
 import type { OutboundQueue } from './remote-actor-ref.js';
+import { ENCODE_ROOM_BYTES } from './serialization.js';
 import type { Transport } from './transport.js';
 
 export interface AssociationSettings {
@@ -59,6 +60,8 @@ const CHUNK_BYTES = 64 * 1024;
 const OWN_BUFFER_BYTES = CHUNK_BYTES / 4;
 /** The frame's length field: frame limits count what follows it (kind byte and body). */
 const LENGTH_FIELD_BYTES = FRAME_HEADER_BYTES - 1;
+/** Queue arrays up to this many entries keep their capacity when emptied. */
+const RETAINED_QUEUE_CAPACITY = 4096;
 
 const enum State {
   Idle,
@@ -85,16 +88,18 @@ export class Association implements ConnectionHandler, OutboundQueue {
   lastUsed = 0;
   private state = State.Idle;
   private connection?: Connection;
-  // Parallel arrays from `head`: where the frame's bytes are (a chunk or a buffer of its own,
-  // the offset and length there), and the message and recipient for dead letters.
+  // Parallel arrays, queued frames in [head, tail): where the frame's bytes are (a chunk or a
+  // buffer of its own, the offset and length there), and the message and recipient for dead
+  // letters. Emptied by moving the indices, so their capacity is not re-grown every turn.
   private frames: Buffer[] = [];
   private offsets: number[] = [];
   private lengths: number[] = [];
   private messages: unknown[] = [];
   private recipients: InternalActorRef<unknown>[] = [];
   private head = 0;
+  private tail = 0;
   private queuedBytes = 0;
-  /** The chunk small frames are copied into, and how much of it is used. */
+  /** The chunk frames are encoded into (or small ones copied into), and how much of it is used. */
   private chunk?: Buffer;
   private chunkFill = 0;
   private flushScheduled = false;
@@ -126,7 +131,7 @@ export class Association implements ConnectionHandler, OutboundQueue {
 
   /** Frames waiting for the connection (not yet handed to the socket). */
   get queued(): number {
-    return this.frames.length - this.head;
+    return this.tail - this.head;
   }
 
   /** Bytes of the frames waiting (copies in this association's chunks: about the memory they hold). */
@@ -143,37 +148,62 @@ export class Association implements ConnectionHandler, OutboundQueue {
     return this.state === State.Stopped;
   }
 
-  /**
-   * Queues an encoded Message frame (copied: the encoder's buffer is shared). A frame above
-   * the peer's limit or the queue's byte bound, or a full queue, turns the message into a
-   * dead letter with the named error as its reason.
-   */
+  /** Queues a whole encoded frame (see `queue`). */
   send(frame: Buffer, message: unknown, recipient: InternalActorRef<unknown>): void {
+    this.queue(frame, 0, frame.length, message, recipient);
+  }
+
+  /**
+   * Where the next Message frame is to be encoded, in place: this association's chunk, at
+   * `encodeOffset`, with at least ENCODE_ROOM_BYTES free. Nothing is committed until `queue`.
+   */
+  encodeBuffer(): Buffer {
+    if (this.chunk === undefined || this.chunk.length - this.chunkFill < ENCODE_ROOM_BYTES) {
+      this.chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+      this.chunkFill = 0;
+    }
+    return this.chunk;
+  }
+
+  get encodeOffset(): number {
+    return this.chunkFill;
+  }
+
+  /**
+   * Queues the encoded Message frame `buffer[start, start + length)`: where `encodeBuffer`
+   * offered it is kept in place, anywhere else copied (or given a buffer of its own). A frame above the peer's limit or the
+   * queue's byte bound, or a full queue, turns the message into a dead letter with the named
+   * error as its reason.
+   */
+  queue(buffer: Buffer, start: number, length: number, message: unknown, recipient: InternalActorRef<unknown>): void {
     if (this.state === State.Stopped) {
       this.events.deadLetter(message, recipient, this.stoppedReason ?? new ActorSystemTerminatedError(this.settings.connection.self.system));
       return;
     }
     this.usedSinceTick = true;
-    const size = frame.length - LENGTH_FIELD_BYTES;
+    const size = length - LENGTH_FIELD_BYTES;
     if (this.peerMaxFrameSize > 0 && size > this.peerMaxFrameSize) {
       this.refuseTooLarge(message, recipient, size, this.peerMaxFrameSize, "the peer's maxFrameSize");
       return;
     }
     const { outboundQueueSize, outboundQueueBytes } = this.settings;
-    if (frame.length > outboundQueueBytes) {
-      this.refuseTooLarge(message, recipient, frame.length, outboundQueueBytes, 'outboundQueueBytes');
+    if (length > outboundQueueBytes) {
+      this.refuseTooLarge(message, recipient, length, outboundQueueBytes, 'outboundQueueBytes');
       return;
     }
-    const queued = this.frames.length - this.head;
-    if (queued >= outboundQueueSize || this.queuedBytes + frame.length > outboundQueueBytes) {
+    const queued = this.tail - this.head;
+    if (queued >= outboundQueueSize || this.queuedBytes + length > outboundQueueBytes) {
       this.overflowed++;
       this.events.deadLetter(message, recipient, new OutboundQueueFullError(this.key, queued, this.queuedBytes, outboundQueueSize, outboundQueueBytes));
       return;
     }
-    this.append(frame);
-    this.messages.push(message);
-    this.recipients.push(recipient);
-    this.queuedBytes += frame.length;
+    if (buffer === this.chunk && start === this.chunkFill) {
+      this.chunkFill += length;
+      this.push(buffer, start, length, message, recipient);
+    } else {
+      this.append(buffer, start, length, message, recipient);
+    }
+    this.queuedBytes += length;
     if (this.state === State.Open) {
       if (!this.flushScheduled && !this.awaitingDrain) {
         this.flushScheduled = true;
@@ -185,12 +215,11 @@ export class Association implements ConnectionHandler, OutboundQueue {
   }
 
   /**
-   * The encoder returns views into a buffer it shares between messages: a queued view would
-   * pin all of it (measured: 4.3 MB queued held 636 MB), so the queue keeps a copy, small
-   * frames back to back in a chunk (one copy, as cheap as the batching copy it replaces).
+   * A frame encoded elsewhere (too large for the chunk, or encoded while another message
+   * was): a queued view would pin all of the buffer it lies in (measured: 4.3 MB queued held
+   * 636 MB), so the queue keeps a copy, small frames back to back in the chunk.
    */
-  private append(frame: Buffer): void {
-    const n = frame.length;
+  private append(frame: Buffer, from: number, n: number, message: unknown, recipient: InternalActorRef<unknown>): void {
     let target: Buffer;
     let offset = 0;
     if (n > OWN_BUFFER_BYTES) {
@@ -204,10 +233,17 @@ export class Association implements ConnectionHandler, OutboundQueue {
       offset = this.chunkFill;
       this.chunkFill += n;
     }
-    frame.copy(target, offset);
-    this.frames.push(target);
-    this.offsets.push(offset);
-    this.lengths.push(n);
+    frame.copy(target, offset, from, from + n);
+    this.push(target, offset, n, message, recipient);
+  }
+
+  private push(buffer: Buffer, offset: number, length: number, message: unknown, recipient: InternalActorRef<unknown>): void {
+    const i = this.tail++;
+    this.frames[i] = buffer;
+    this.offsets[i] = offset;
+    this.lengths[i] = length;
+    this.messages[i] = message;
+    this.recipients[i] = recipient;
   }
 
   /**
@@ -223,13 +259,13 @@ export class Association implements ConnectionHandler, OutboundQueue {
     const { frames, offsets, lengths } = this;
     const limit = this.peerMaxFrameSize + LENGTH_FIELD_BYTES;
     let written = 0;
-    while (this.head < frames.length && written < MAX_TURN_BYTES) {
+    while (this.head < this.tail && written < MAX_TURN_BYTES) {
       const buffer = frames[this.head];
       const start = offsets[this.head];
       let end = start;
       let i = this.head;
       let dropped = 0;
-      while (i < frames.length && frames[i] === buffer && offsets[i] === end + dropped) {
+      while (i < this.tail && frames[i] === buffer && offsets[i] === end + dropped) {
         const length = lengths[i];
         if (length > limit) {
           // Queued before the peer's limit was known: the peer would refuse it and drop the
@@ -256,7 +292,7 @@ export class Association implements ConnectionHandler, OutboundQueue {
         return;
       }
     }
-    if (this.head < frames.length && !this.flushScheduled) {
+    if (this.head < this.tail && !this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flushBound);
     }
@@ -271,7 +307,7 @@ export class Association implements ConnectionHandler, OutboundQueue {
       this.awaitingDrain = false;
       this.flush();
       // Whatever the socket did not take yet is still written before the FIN.
-      while (this.head < this.frames.length && this.state === State.Open) {
+      while (this.head < this.tail && this.state === State.Open) {
         this.awaitingDrain = false;
         this.flush();
       }
@@ -308,7 +344,7 @@ export class Association implements ConnectionHandler, OutboundQueue {
 
   /** Called every heartbeat interval: how long nothing was sent while nothing waited or dialled. */
   idleFor(intervalMs: number): number {
-    if (this.usedSinceTick || this.head < this.frames.length || this.state === State.Connecting) {
+    if (this.usedSinceTick || this.head < this.tail || this.state === State.Connecting) {
       this.usedSinceTick = false;
       this.idleMs = 0;
     } else {
@@ -486,15 +522,17 @@ export class Association implements ConnectionHandler, OutboundQueue {
     }
   }
 
+  /** Forgets the frames in [head, end) (written or dropped). */
   private release(end: number): void {
     const frames = this.frames;
-    if (end === frames.length) {
+    if (end === this.tail && frames.length > RETAINED_QUEUE_CAPACITY) {
+      // A backlog emptied: its arrays' capacity is not worth keeping.
       frames.length = 0;
       this.offsets.length = 0;
       this.lengths.length = 0;
       this.messages.length = 0;
       this.recipients.length = 0;
-      this.head = 0;
+      this.head = this.tail = 0;
       return;
     }
     for (let i = this.head; i < end; i++) {
@@ -503,12 +541,15 @@ export class Association implements ConnectionHandler, OutboundQueue {
       frames[i] = EMPTY;
     }
     this.head = end;
-    if (end > 4096 && end * 2 > frames.length) {
+    if (end === this.tail) {
+      this.head = this.tail = 0;
+    } else if (end > RETAINED_QUEUE_CAPACITY && end * 2 > this.tail) {
       frames.splice(0, end);
       this.offsets.splice(0, end);
       this.lengths.splice(0, end);
       this.messages.splice(0, end);
       this.recipients.splice(0, end);
+      this.tail -= end;
       this.head = 0;
     }
   }
@@ -519,7 +560,7 @@ export class Association implements ConnectionHandler, OutboundQueue {
   }
 
   private dropQueue(reason: Error): void {
-    const end = this.frames.length;
+    const end = this.tail;
     const messages = this.messages.slice(this.head, end);
     const recipients = this.recipients.slice(this.head, end);
     this.release(end);

@@ -17,7 +17,7 @@ import { FRAME_HEADER_BYTES } from './frame-codec.js';
 import { formatHostPort, oldIncarnationReason, type NodeIdentity } from './node-identity.js';
 import { RemoteActorRef, type RemoteSender } from './remote-actor-ref.js';
 import type { AskReplySender, RemoteAskRef } from './remote-ask-ref.js';
-import type { Serialization } from './serialization.js';
+import type { EncodedFrame, Serialization } from './serialization.js';
 import type { TransportListener } from './transport.js';
 
 /** The frame's length field: frame limits count what follows it (kind byte and body). */
@@ -261,15 +261,22 @@ export class Remoting implements RemoteSender, AskReplySender, AssociationEvents
     this.enqueue(ref, ref.askId, ref.askUid, node.host!, node.port!, message);
   }
 
-  /** Encodes a Message frame to `to#uid` (a path, or an ask id) and queues it for `host:port`. */
+  /**
+   * Encodes a Message frame to `to#uid` (a path, or an ask id) straight into the queue of
+   * `host:port` and commits it there.
+   */
   private enqueue(ref: RemoteActorRef<unknown> | RemoteAskRef<unknown>, to: string | number, uid: number, host: string, port: number, message: unknown): void {
     if (this.stopping) {
       this.host.deadLetter(message, ref.key, new ActorSystemTerminatedError(this.host.identity.system));
       return;
     }
-    let frame: Buffer;
+    // Only this class sets `outbound`, always to an Association; a retired one is replaced.
+    let association = ref.outbound as Association | undefined;
+    if (association === undefined || association.isRetired) association = ref.outbound = this.association(host, port);
+    association.lastUsed = ++this.useCounter;
+    let frame: EncodedFrame;
     try {
-      frame = this.serialization.encodeMessage(to, uid, ref.nodeUid, message);
+      frame = this.serialization.encodeMessageInto(association.encodeBuffer(), association.encodeOffset, to, uid, ref.nodeUid, message);
     } catch (error) {
       this.serializationFailures++;
       const reason = error instanceof Error ? error.message : String(error);
@@ -281,18 +288,15 @@ export class Remoting implements RemoteSender, AskReplySender, AssociationEvents
       this.host.deadLetter(message, ref.key, error instanceof Error ? error : reason);
       return;
     }
+    const length = frame.end - frame.start;
     const maxFrameSize = this.settings.connection.maxFrameSize;
-    if (frame.length - LENGTH_FIELD_BYTES > maxFrameSize) {
+    if (length - LENGTH_FIELD_BYTES > maxFrameSize) {
       this.tooLarge++;
       const node = formatHostPort(host, port);
-      this.host.deadLetter(message, ref.key, new MessageTooLargeError(describeValue(message), frame.length - LENGTH_FIELD_BYTES, maxFrameSize, 'maxFrameSize', node));
+      this.host.deadLetter(message, ref.key, new MessageTooLargeError(describeValue(message), length - LENGTH_FIELD_BYTES, maxFrameSize, 'maxFrameSize', node));
       return;
     }
-    // Only this class sets `outbound`, always to an Association; a retired one is replaced.
-    let association = ref.outbound as Association | undefined;
-    if (association === undefined || association.isRetired) association = ref.outbound = this.association(host, port);
-    association.lastUsed = ++this.useCounter;
-    association.send(frame, message, ref);
+    association.queue(frame.buffer, frame.start, length, message, ref);
   }
 
   stats(): RemoteStats {

@@ -34,7 +34,7 @@ import { FRAME_HEADER_BYTES, FrameKind, writeFrameHeader } from './frame-codec.j
 import { MsgpackGuard, RESERVED_KEYS } from './msgpack-guard.js';
 import { msgpackr, type Packr, type Unpackr } from './msgpackr.js';
 
-const { Packr, Unpackr, RESERVE_START_SPACE, addExtension } = msgpackr;
+const { Packr, Unpackr, RESERVE_START_SPACE, REUSE_BUFFER_MODE, addExtension } = msgpackr;
 
 /** A class, abstract or not, whose instances are `T`. */
 export type ClassOf<T> = Function & { prototype: T };
@@ -105,6 +105,19 @@ export interface SerializationOptions {
 export interface MessageOrigin extends NodeLocation {
   readonly uid: number;
 }
+
+/** Where encodeMessageInto put a frame: `buffer[start, end)`. Valid until the next call. */
+export interface EncodedFrame {
+  buffer: Buffer;
+  start: number;
+  end: number;
+}
+
+/**
+ * Bytes msgpackr wants free where it starts packing (below that it packs into a buffer of its
+ * own); an association starts a new chunk rather than offer less.
+ */
+export const ENCODE_ROOM_BYTES = 0x800 + 16;
 
 /**
  * One decoded Message frame. `problem` is set when the payload cannot be delivered (then
@@ -437,6 +450,9 @@ export class Serialization {
   private readonly guard: MsgpackGuard;
   /** Reused for every frame: decoding is synchronous, and nested decodes save and restore `reading`. */
   private readonly wireContext: ReadContext;
+  /** The `[to, uid, nodeUid, message]` array of in-place encoding, reused (never while nested). */
+  private readonly envelope: unknown[] = [undefined, 0, 0, undefined];
+  private readonly encoded: EncodedFrame = { buffer: Buffer.alloc(0), start: 0, end: 0 };
 
   constructor(
     readonly host: SerializationHost,
@@ -533,12 +549,59 @@ export class Serialization {
     const previous = writing;
     writing = this;
     try {
-      const frame = this.packr.pack([typeof to === 'number' ? askOf(to) : to, uid, nodeUid, message], RESERVE_START_SPACE | FRAME_HEADER_BYTES);
+      // A copy: the next in-place encoding may reuse the bytes after the packer's position.
+      const frame = Buffer.from(this.packr.pack([typeof to === 'number' ? askOf(to) : to, uid, nodeUid, message], RESERVE_START_SPACE | FRAME_HEADER_BYTES));
       return writeFrameHeader(frame, FrameKind.Message);
     } catch (error) {
       throw asSerializationError(error);
     } finally {
       writing = previous;
+    }
+  }
+
+  /**
+   * Like encodeMessage, but packs straight into `buffer` at `offset` (an association's chunk,
+   * with at least ENCODE_ROOM_BYTES free): no copy and no allocation for the frame. A message
+   * that does not fit ends up in a buffer msgpackr allocates (then `buffer` is another one).
+   * The frame is `result.buffer[result.start, result.end)`; the result object is reused.
+   */
+  encodeMessageInto(buffer: Buffer, offset: number, to: string | number, uid: number, nodeUid: number, message: unknown): EncodedFrame {
+    const out = this.encoded;
+    if (writing !== undefined) {
+      // Inside another pack (a codec that sends while it encodes): msgpackr's buffer is busy.
+      const frame = this.encodeMessage(to, uid, nodeUid, message);
+      out.buffer = frame;
+      out.start = 0;
+      out.end = frame.length;
+      return out;
+    }
+    const packr = this.packr;
+    const envelope = this.envelope;
+    writing = this;
+    try {
+      // msgpackr starts on an 8-byte boundary: start there and reserve the bytes up to the frame.
+      const aligned = offset & ~7;
+      const reserved = offset - aligned + FRAME_HEADER_BYTES;
+      packr.useBuffer(buffer);
+      packr.position = aligned;
+      envelope[0] = typeof to === 'number' ? askOf(to) : to;
+      envelope[1] = uid;
+      envelope[2] = nodeUid;
+      envelope[3] = message;
+      const result = packr.pack(envelope, REUSE_BUFFER_MODE | RESERVE_START_SPACE | reserved) as Buffer & { start: number; end: number };
+      const start = result.start + reserved - FRAME_HEADER_BYTES;
+      const end = result.end;
+      result.writeUInt32BE(end - start - 4, start);
+      result[start + 4] = FrameKind.Message;
+      out.buffer = result;
+      out.start = start;
+      out.end = end;
+      return out;
+    } catch (error) {
+      throw asSerializationError(error);
+    } finally {
+      envelope[0] = envelope[3] = undefined;
+      writing = undefined;
     }
   }
 
