@@ -59,6 +59,8 @@ export class MsgpackGuard {
   /** A record id is defined in this frame when its generation is the frame's (no clearing per frame). */
   private readonly recordGeneration = new Int32Array(64);
   private generation = 0;
+  /** Whether the value last checked holds a bin (the one type msgpackr decodes as a view of its input). */
+  sawBinary = false;
 
   constructor(private readonly options: GuardOptions) {
     this.remaining = new Int32Array(options.maxDepth + 1);
@@ -86,6 +88,7 @@ export class MsgpackGuard {
     let budget = RECORD_EXPANSION * (end - start) + RECORD_KEY_FLOOR_BYTES;
     let definitions = RECORD_DEFINITIONS_FLOOR + Math.floor((end - start) / BYTES_PER_RECORD_DEFINITION);
     let reserved: string | undefined;
+    let binary = false;
     let pos = start;
     let depth = 0;
     remaining[0] = 1;
@@ -117,12 +120,15 @@ export class MsgpackGuard {
             break;
           case 0xc4:
             pos += 1 + (buffer[pos] | 0);
+            binary = true;
             break;
           case 0xc5:
             pos += 2 + u16(buffer, pos);
+            binary = true;
             break;
           case 0xc6:
             pos += 4 + u32(buffer, pos);
+            binary = true;
             break;
           case 0xc7:
           case 0xc8:
@@ -256,6 +262,7 @@ export class MsgpackGuard {
       while (remaining[depth] === 0) {
         if (depth === 0) {
           if (pos !== end) throw new MalformedFrameError(`${end - pos} bytes follow the value`);
+          this.sawBinary = binary;
           return reserved;
         }
         depth--;

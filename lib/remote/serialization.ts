@@ -384,22 +384,6 @@ function readRef(data: unknown): unknown {
 addExtension({ Class: RegisteredInstance, type: CLASS_EXT, write: writeClass, read: readClass });
 addExtension({ Class: InternalActorRef, type: REF_EXT, write: writeRef, read: readRef });
 
-/** Frames up to this size are scanned for binary fields and decoded in place when they have none. */
-const SCAN_LIMIT = 256;
-
-/**
- * False only when no byte could start a MessagePack bin (0xc4-0xc6), the one type msgpackr
- * decodes as a view of its input. Other bytes of that value (inside numbers or strings) merely
- * cost a needless copy. Scanning a small frame is cheaper than allocating a copy of it.
- */
-function mayHoldBinary(buffer: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const b = buffer[i];
-    if (b >= 0xc4 && b <= 0xc6) return true;
-  }
-  return false;
-}
-
 /**
  * Plain objects become records; any other object reaching this point is an unregistered
  * class. A plain object with a reserved key is refused here: the receiver would refuse it.
@@ -453,6 +437,8 @@ export class Serialization {
   /** The `[to, uid, nodeUid, message]` array of in-place encoding, reused (never while nested). */
   private readonly envelope: unknown[] = [undefined, 0, 0, undefined];
   private readonly encoded: EncodedFrame = { buffer: Buffer.alloc(0), start: 0, end: 0 };
+  /** unpack's options, reused: decoding is synchronous. */
+  private readonly range = { start: 0, end: 0 };
 
   constructor(
     readonly host: SerializationHost,
@@ -614,10 +600,10 @@ export class Serialization {
   decodeMessage(buffer: Buffer, start: number, end: number, origin: MessageOrigin, owned = false): DecodedMessage {
     // Linear and bounded: whatever msgpackr is handed next ends exactly at `end`.
     const reserved = this.guard.check(buffer, start, end);
-    if (!owned && (end - start > SCAN_LIMIT || mayHoldBinary(buffer, start, end))) {
-      // Binary fields decode as views of the frame, so a frame inside a socket chunk is copied
-      // first (small ones into Node's buffer pool): views then pin the frame, never the chunk,
-      // and no per-field allocation is needed.
+    if (!owned && this.guard.sawBinary) {
+      // Binary fields decode as views of the frame, so a frame with one inside a socket chunk
+      // is copied first (small ones into Node's buffer pool): views then pin the frame, never
+      // the chunk, and no per-field allocation is needed.
       const copy = Buffer.allocUnsafe(end - start);
       buffer.copy(copy, 0, start, end);
       buffer = copy;
@@ -631,7 +617,10 @@ export class Serialization {
     reading = ctx;
     let decoded: unknown;
     try {
-      decoded = this.unpackr.unpack(buffer, { start, end });
+      const range = this.range;
+      range.start = start;
+      range.end = end;
+      decoded = this.unpackr.unpack(buffer, range);
     } catch (error) {
       if (error instanceof RemoteError) throw error;
       if (error instanceof RangeError) throw new MalformedFrameError('the message is nested too deeply to decode');
