@@ -23,6 +23,7 @@ import { HandshakeRejectedError, MessageTooLargeError, OutboundQueueFullError, P
 import type { HostResolver } from './host-resolver.js';
 import type { NodeIdentity } from './node-identity.js';
 import type { OutboundQueue } from './remote-actor-ref.js';
+import { OutboundNames } from './name-table.js';
 import { ENCODE_ROOM_BYTES } from './serialization.js';
 import type { Transport } from './transport.js';
 
@@ -50,6 +51,7 @@ export interface AssociationEvents {
   /** The association stopped for good (its queue is already dead-lettered with `error`). */
   gaveUp(association: Association, error: PeerUnreachableError): void;
   message(connection: Connection, buffer: Buffer, start: number, end: number, owned: boolean): void;
+  names(connection: Connection, buffer: Buffer, start: number, end: number): void;
 }
 
 /** Bytes handed to the socket per turn at most; larger backlogs go out over several turns. */
@@ -91,6 +93,8 @@ export class Association implements ConnectionHandler, OutboundQueue {
   connectAttempts = 0;
   /** Set by Remoting on every send: the least recently used association is evicted first. */
   lastUsed = 0;
+  /** Names this association sends as ids; encoders consult it, every connection starts with all of them. */
+  readonly outboundNames = new OutboundNames();
   private state = State.Idle;
   private connection?: Connection;
   // Parallel arrays, queued frames in [head, tail): where the frame's bytes are (a chunk or a
@@ -183,6 +187,8 @@ export class Association implements ConnectionHandler, OutboundQueue {
    * error as its reason.
    */
   queue(buffer: Buffer, start: number, length: number, message: unknown, recipient: InternalActorRef<unknown>): void {
+    // Ids the encoder just gave are defined on the connection before any frame can use them.
+    if (this.outboundNames.unannounced > 0 && this.state === State.Open) this.announceNames();
     if (this.state === State.Stopped) {
       this.events.deadLetter(message, recipient, this.stoppedReason ?? new ActorSystemTerminatedError(this.settings.connection.self.system));
       return;
@@ -492,6 +498,8 @@ export class Association implements ConnectionHandler, OutboundQueue {
     this.openedAt = this.now();
     this.peer = connection.peer;
     this.peerMaxFrameSize = connection.peerMaxFrameSize;
+    // Before anything (a frame queued earlier, one sent by a PeerConnected subscriber) can use an id.
+    for (const frame of this.outboundNames.replay()) connection.write(frame);
     this.events.connected(this, connection);
     this.awaitingDrain = false;
     this.flush();
@@ -499,6 +507,15 @@ export class Association implements ConnectionHandler, OutboundQueue {
 
   message(connection: Connection, buffer: Buffer, start: number, end: number, owned: boolean): void {
     this.events.message(connection, buffer, start, end, owned);
+  }
+
+  names(connection: Connection, buffer: Buffer, start: number, end: number): void {
+    this.events.names(connection, buffer, start, end);
+  }
+
+  private announceNames(): void {
+    const connection = this.connection!;
+    for (const frame of this.outboundNames.announce()) connection.write(frame);
   }
 
   drained(connection: Connection): void {

@@ -14,6 +14,7 @@ import { Association, type AssociationEvents, type AssociationSettings } from '.
 import { Connection, type CloseKind, type ConnectionDirection, type ConnectionHandler } from './connection.js';
 import { AssociationEvictedError, MessageTooLargeError, PeerDisconnectedError, type PeerUnreachableError } from './errors.js';
 import { FRAME_HEADER_BYTES } from './frame-codec.js';
+import { InboundNames } from './name-table.js';
 import { formatHostPort, oldIncarnationReason, type NodeIdentity } from './node-identity.js';
 import { RemoteActorRef, type RemoteSender } from './remote-actor-ref.js';
 import type { AskReplySender, RemoteAskRef } from './remote-ask-ref.js';
@@ -128,6 +129,10 @@ export class Remoting implements RemoteSender, AskReplySender, AssociationEvents
   private givenUp = 0;
   private evicted = 0;
   private idleStopped = 0;
+  /** The names each connection's peer defined; the last one looked up is kept at hand. */
+  private readonly inboundNames = new WeakMap<Connection, InboundNames>();
+  private lastNamesConnection?: Connection;
+  private lastNames?: InboundNames;
   /** Warnings about unreachable peers in the current minute: refs from the wire may name any number of made-up nodes. */
   private reachWarnings = 0;
   private reachWindowStart = 0;
@@ -155,6 +160,9 @@ export class Remoting implements RemoteSender, AskReplySender, AssociationEvents
       },
       message(connection, buffer, start, end, owned) {
         self.message(connection, buffer, start, end, owned);
+      },
+      names(connection, buffer, start, end) {
+        self.names(connection, buffer, start, end);
       },
       greeted(connection) {
         self.admission.greeted(connection);
@@ -276,7 +284,7 @@ export class Remoting implements RemoteSender, AskReplySender, AssociationEvents
     association.lastUsed = ++this.useCounter;
     let frame: EncodedFrame;
     try {
-      frame = this.serialization.encodeMessageInto(association.encodeBuffer(), association.encodeOffset, to, uid, ref.nodeUid, message);
+      frame = this.serialization.encodeMessageInto(association.encodeBuffer(), association.encodeOffset, to, uid, ref.nodeUid, message, association.outboundNames);
     } catch (error) {
       this.serializationFailures++;
       const reason = error instanceof Error ? error.message : String(error);
@@ -406,9 +414,27 @@ export class Remoting implements RemoteSender, AskReplySender, AssociationEvents
     this.events.handshakeFailed(association.key, 'outbound', reason);
   }
 
+  /** Names the peer defines on `connection` for the frames that follow (MalformedFrameError closes it). */
+  names(connection: Connection, buffer: Buffer, start: number, end: number): void {
+    let names = this.namesOf(connection);
+    if (names === undefined) {
+      this.inboundNames.set(connection, (names = new InboundNames()));
+      this.lastNamesConnection = undefined;
+    }
+    names.define(buffer, start, end);
+  }
+
+  private namesOf(connection: Connection): InboundNames | undefined {
+    if (connection === this.lastNamesConnection) return this.lastNames;
+    const names = this.inboundNames.get(connection);
+    this.lastNamesConnection = connection;
+    this.lastNames = names;
+    return names;
+  }
+
   /** Delivers one incoming actor message to a local actor, or to this node's dead letters. */
   message(connection: Connection, buffer: Buffer, start: number, end: number, owned: boolean): void {
-    const decoded = this.serialization.decodeMessage(buffer, start, end, connection.peer!, owned);
+    const decoded = this.serialization.decodeMessage(buffer, start, end, connection.peer!, owned, this.namesOf(connection));
     this.received++;
     this.receivedBytes += end - start + FRAME_HEADER_BYTES;
     const { to, uid, nodeUid } = decoded;

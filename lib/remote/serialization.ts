@@ -32,6 +32,7 @@ import {
 } from './errors.js';
 import { FRAME_HEADER_BYTES, FrameKind, writeFrameHeader } from './frame-codec.js';
 import { MsgpackGuard, RESERVED_KEYS } from './msgpack-guard.js';
+import type { InboundNames, OutboundNames } from './name-table.js';
 import { msgpackr, type Packr, type Unpackr } from './msgpackr.js';
 
 const { Packr, Unpackr, RESERVE_START_SPACE, REUSE_BUFFER_MODE, addExtension } = msgpackr;
@@ -63,9 +64,11 @@ export interface SerializableOptions<T> {
 interface ClassEntry {
   readonly name: string;
   readonly cls: Function;
-  write(value: object): unknown[];
+  /** `names`: the connection's table, to write names as ids (absent: as strings). */
+  write(value: object, names: OutboundNames | undefined): unknown[];
   /** Rebuilds from the wire array; throws (TypeError…) when the data does not fit. */
-  read(data: unknown[]): object;
+  /** `names`: the connection's table, for names sent as ids; MalformedFrameError for an unknown id. */
+  read(data: unknown[], names: InboundNames | undefined): object;
 }
 
 /** Stands in for an instance of a class the receiving node does not know; such messages become dead letters. */
@@ -203,7 +206,7 @@ function makeEntry<T extends object>(cls: ClassOf<T>, nameOrOptions?: string | S
     return {
       name,
       cls,
-      write: value => [name, codec.toWire(value)],
+      write: (value, names) => [names ? names.idOf(name, true) : name, codec.toWire(value)],
       read: data => {
         if (data.length !== 2) throw new TypeError('expected [name, data]');
         return codec.fromWire(data[1]);
@@ -244,20 +247,24 @@ function fieldEntry(name: string, prototype: object, cls: Function): ClassEntry 
   return {
     name,
     cls,
-    write: value => {
-      const out: unknown[] = [name];
+    write: (value, names) => {
       const keys = Object.keys(value);
+      const out: unknown[] = new Array(1 + 2 * keys.length);
+      out[0] = names ? names.idOf(name, true) : name;
       for (let i = 0; i < keys.length; i++) {
-        if (isReservedKey(keys[i])) throw reservedKeyError(keys[i], name);
-        out.push(keys[i], (value as Record<string, unknown>)[keys[i]]);
+        const key = keys[i];
+        if (isReservedKey(key)) throw reservedKeyError(key, name);
+        out[1 + 2 * i] = names ? names.idOf(key, true) : key;
+        out[2 + 2 * i] = (value as Record<string, unknown>)[key];
       }
       return out;
     },
-    read: data => {
+    read: (data, names) => {
       if ((data.length & 1) !== 1) throw new TypeError('expected [name, key, value, …]');
       const instance = Object.create(prototype) as Record<string, unknown>;
       for (let i = 1; i < data.length; i += 2) {
-        const key = data[i];
+        let key = data[i];
+        if (typeof key === 'number' && names) key = names.name(key);
         if (typeof key !== 'string') throw new TypeError('field names must be strings');
         // An own `constructor` would hide the class from the next hop's serializer; `__proto__` is never data.
         if (isReservedKey(key)) throw new TypeError(`field name "${key}" is reserved`);
@@ -288,26 +295,30 @@ function accessorNames(prototype: object | null): Set<string> {
 
 interface ReadContext {
   serialization: Serialization;
+  /** Names the writer defined on the connection (absent: names are strings). */
+  names?: InboundNames;
   /** The node that wrote the value, with its incarnation (0: unknown). */
   origin: MessageOrigin;
   problem?: string;
 }
 
 let writing: Serialization | undefined;
+/** The table of the connection a frame is being encoded for (absent: names as strings). */
+let writingNames: OutboundNames | undefined;
 let reading: ReadContext | undefined;
 
 function writeClass(value: object): unknown {
   const entry = writing ? writing.entryOf(value.constructor) : catalogueByClass.get(value.constructor);
   if (!entry) throw new UnregisteredClassError(describeValue(value));
-  return entry.write(value);
+  return entry.write(value, writingNames);
 }
 
 function readClass(data: unknown): unknown {
-  if (!Array.isArray(data) || data.length < 1 || typeof data[0] !== 'string') {
+  if (!Array.isArray(data) || data.length < 1 || (typeof data[0] !== 'string' && typeof data[0] !== 'number')) {
     throw new MalformedFrameError('a class instance must be an array headed by its name');
   }
-  const name = data[0];
   const ctx = reading;
+  const name = typeof data[0] === 'string' ? data[0] : nameOf(data[0], ctx);
   const entry = ctx ? ctx.serialization.entryByName(name) : catalogueByName.get(name);
   if (!entry) {
     if (ctx) {
@@ -317,11 +328,19 @@ function readClass(data: unknown): unknown {
     return new UnknownClassPayload(name, data.slice(1));
   }
   try {
-    return entry.read(data);
+    return entry.read(data, ctx?.names);
   } catch (error) {
+    // An id the connection never defined is the peer breaking the protocol, not a bad payload.
+    if (error instanceof MalformedFrameError) throw error;
     if (ctx) ctx.problem ??= `could not rebuild an instance of "${printable(name, MAX_NAME_LENGTH)}": ${errorText(error)}`;
     return new UnknownClassPayload(name, data.slice(1));
   }
+}
+
+/** The name a peer sent as the id `id` on the connection being read. */
+function nameOf(id: number, ctx: ReadContext | undefined): string {
+  if (!ctx?.names) throw new MalformedFrameError('a name sent as an id, where no names are defined');
+  return ctx.names.name(id);
 }
 
 function writeRef(ref: InternalActorRef<unknown>): unknown {
@@ -329,11 +348,12 @@ function writeRef(ref: InternalActorRef<unknown>): unknown {
   // The replyTo of the writer's own ask: its id and uid, no path (see askOf).
   if (ref instanceof PendingAsk && own && sameLocation(ref.location, own)) return [askOf(ref.id), ref.uid];
   const a = ref.address;
+  const path = writingNames ? writingNames.idOf(a.path, false) : a.path;
   // Refs to the writer's own actors travel as [path, uid]: the reader knows who wrote them.
-  if (own && sameLocation(a, own)) return [a.path, a.uid];
+  if (own && sameLocation(a, own)) return [path, a.uid];
   const nodeUid = (ref as { nodeUid?: number }).nodeUid;
-  if (nodeUid) return [a.path, a.uid, a.system, a.host ?? null, a.port ?? null, nodeUid];
-  return [a.path, a.uid, a.system, a.host ?? null, a.port ?? null];
+  if (nodeUid) return [path, a.uid, a.system, a.host ?? null, a.port ?? null, nodeUid];
+  return [path, a.uid, a.system, a.host ?? null, a.port ?? null];
 }
 
 function sameLocation(a: NodeLocation, b: NodeLocation): boolean {
@@ -346,7 +366,8 @@ function readRef(data: unknown): unknown {
   if (!Array.isArray(data) || (data.length !== 2 && data.length !== 5 && data.length !== 6)) {
     throw new MalformedFrameError('an actor ref must be [path, uid] or [path, uid, system, host, port, nodeUid?]');
   }
-  const [path, uid] = data as [unknown, unknown];
+  let path = data[0] as unknown;
+  const uid = data[1] as unknown;
   if (typeof uid !== 'number' || !Number.isSafeInteger(uid) || uid < 0) throw new MalformedFrameError('actor ref uid must be a non-negative integer');
   if (typeof path === 'number' && data.length === 2 && Number.isSafeInteger(path) && path < 0) {
     const o = ctx.origin;
@@ -354,6 +375,7 @@ function readRef(data: unknown): unknown {
     if (host.resolveAskRef) return host.resolveAskRef(o, askOf(path), uid);
     return host.resolveRef(new ActorAddress(o.system, `/temp/$${askOf(path).toString(36)}`, uid, o.host, o.port), o.uid);
   }
+  if (typeof path === 'number') path = nameOf(path, ctx);
   if (typeof path !== 'string' || path.length > MAX_PATH_LENGTH || path.charCodeAt(0) !== 47 /* / */) {
     throw new MalformedFrameError('actor ref path must be a string starting with / (or [ask, uid] with a negative ask)');
   }
@@ -551,7 +573,7 @@ export class Serialization {
    * that does not fit ends up in a buffer msgpackr allocates (then `buffer` is another one).
    * The frame is `result.buffer[result.start, result.end)`; the result object is reused.
    */
-  encodeMessageInto(buffer: Buffer, offset: number, to: string | number, uid: number, nodeUid: number, message: unknown): EncodedFrame {
+  encodeMessageInto(buffer: Buffer, offset: number, to: string | number, uid: number, nodeUid: number, message: unknown, names?: OutboundNames): EncodedFrame {
     const out = this.encoded;
     if (writing !== undefined) {
       // Inside another pack (a codec that sends while it encodes): msgpackr's buffer is busy.
@@ -564,13 +586,14 @@ export class Serialization {
     const packr = this.packr;
     const envelope = this.envelope;
     writing = this;
+    writingNames = names;
     try {
       // msgpackr starts on an 8-byte boundary: start there and reserve the bytes up to the frame.
       const aligned = offset & ~7;
       const reserved = offset - aligned + FRAME_HEADER_BYTES;
       packr.useBuffer(buffer);
       packr.position = aligned;
-      envelope[0] = typeof to === 'number' ? askOf(to) : to;
+      envelope[0] = typeof to === 'number' ? askOf(to) : names ? names.idOf(to, false) : to;
       envelope[1] = uid;
       envelope[2] = nodeUid;
       envelope[3] = message;
@@ -587,7 +610,7 @@ export class Serialization {
       throw asSerializationError(error);
     } finally {
       envelope[0] = envelope[3] = undefined;
-      writing = undefined;
+      writing = writingNames = undefined;
     }
   }
 
@@ -597,7 +620,7 @@ export class Serialization {
    * payload this node cannot deliver (an unknown class, a reserved key) is not malformed:
    * it is reported in `problem`.
    */
-  decodeMessage(buffer: Buffer, start: number, end: number, origin: MessageOrigin, owned = false): DecodedMessage {
+  decodeMessage(buffer: Buffer, start: number, end: number, origin: MessageOrigin, owned = false, names?: InboundNames): DecodedMessage {
     // Linear and bounded: whatever msgpackr is handed next ends exactly at `end`.
     const reserved = this.guard.check(buffer, start, end);
     if (!owned && this.guard.sawBinary) {
@@ -613,6 +636,7 @@ export class Serialization {
     const previous = reading;
     const ctx = this.wireContext;
     ctx.origin = origin;
+    ctx.names = names;
     ctx.problem = undefined;
     reading = ctx;
     let decoded: unknown;
@@ -629,13 +653,15 @@ export class Serialization {
       reading = previous;
     }
     if (!Array.isArray(decoded) || decoded.length !== 4) throw new MalformedFrameError('a message must be [path, uid, nodeUid, payload]');
-    const [path, uid, nodeUid, payload] = decoded as [unknown, unknown, unknown, unknown];
+    const [recipient, uid, nodeUid, payload] = decoded as [unknown, unknown, unknown, unknown];
     let to: string | number;
-    if (typeof path === 'number' && Number.isSafeInteger(path) && path < 0) {
-      to = askOf(path);
-    } else if (typeof path !== 'string' || path.charCodeAt(0) !== 47 || path.length > MAX_PATH_LENGTH) {
-      throw new MalformedFrameError('message recipient must be a path starting with / (or a negative ask id)');
+    if (typeof recipient === 'number' && Number.isSafeInteger(recipient) && recipient < 0) {
+      to = askOf(recipient);
     } else {
+      const path = typeof recipient === 'number' ? nameOf(recipient, ctx) : recipient;
+      if (typeof path !== 'string' || path.charCodeAt(0) !== 47 || path.length > MAX_PATH_LENGTH) {
+        throw new MalformedFrameError('message recipient must be a path starting with / (or a negative ask id)');
+      }
       to = path;
     }
     if (typeof uid !== 'number' || !Number.isSafeInteger(uid) || uid < 0) throw new MalformedFrameError('message recipient uid must be a non-negative integer');
