@@ -31,6 +31,7 @@ import {
   UnregisteredClassError,
 } from './errors.js';
 import { FRAME_HEADER_BYTES, FrameKind, writeFrameHeader } from './frame-codec.js';
+import { FrameWriter, NO_ROOM, sameLocation } from './frame-writer.js';
 import { MsgpackGuard, RESERVED_KEYS } from './msgpack-guard.js';
 import type { InboundNames, OutboundNames } from './name-table.js';
 import { msgpackr, type Packr, type Unpackr } from './msgpackr.js';
@@ -64,6 +65,8 @@ export interface SerializableOptions<T> {
 interface ClassEntry {
   readonly name: string;
   readonly cls: Function;
+  /** Present for a custom codec (the wire form is then `[name, toWire(value)]`). */
+  readonly codec?: ClassCodec<object>;
   /** `names`: the connection's table, to write names as ids (absent: as strings). */
   write(value: object, names: OutboundNames | undefined): unknown[];
   /** Rebuilds from the wire array; throws (TypeError…) when the data does not fit. */
@@ -206,6 +209,7 @@ function makeEntry<T extends object>(cls: ClassOf<T>, nameOrOptions?: string | S
     return {
       name,
       cls,
+      codec,
       write: (value, names) => [names ? names.idOf(name, true) : name, codec.toWire(value)],
       read: data => {
         if (data.length !== 2) throw new TypeError('expected [name, data]');
@@ -356,10 +360,6 @@ function writeRef(ref: InternalActorRef<unknown>): unknown {
   return [path, a.uid, a.system, a.host ?? null, a.port ?? null];
 }
 
-function sameLocation(a: NodeLocation, b: NodeLocation): boolean {
-  return a === b || (a.system === b.system && a.port === b.port && a.host === b.host);
-}
-
 function readRef(data: unknown): unknown {
   const ctx = reading;
   if (!ctx) throw new SerializationError('Actor refs can only be deserialized by an actor system (system.serialization.deserialize)');
@@ -461,6 +461,10 @@ export class Serialization {
   private readonly encoded: EncodedFrame = { buffer: Buffer.alloc(0), start: 0, end: 0 };
   /** unpack's options, reused: decoding is synchronous. */
   private readonly range = { start: 0, end: 0 };
+  /** Writes common messages by hand (absent with structuredClone, whose references only msgpackr tracks). */
+  private readonly writer?: FrameWriter;
+  /** Where the writer's msgpackr-packed values go before they are copied into the frame. */
+  private readonly scratch = Buffer.allocUnsafeSlow(8192);
 
   constructor(
     readonly host: SerializationHost,
@@ -491,6 +495,17 @@ export class Serialization {
       mapsAsObjects: false,
     });
     this.wireContext = { serialization: this, origin: { ...host.location, uid: 0 } };
+    if (!structuredClone) {
+      this.writer = new FrameWriter({
+        location: host.location,
+        classOf: cls => this.entryOf(cls),
+        fallback: value => {
+          this.packr.useBuffer(this.scratch);
+          return this.packr.pack(value);
+        },
+        reservedKeyError: (key, className) => reservedKeyError(key, className),
+      });
+    }
   }
 
   /** Registers `cls` for this system; messages naming it can then be sent and received here. */
@@ -575,6 +590,24 @@ export class Serialization {
    */
   encodeMessageInto(buffer: Buffer, offset: number, to: string | number, uid: number, nodeUid: number, message: unknown, names?: OutboundNames): EncodedFrame {
     const out = this.encoded;
+    if (writing === undefined && this.writer !== undefined) {
+      writing = this;
+      writingNames = names;
+      try {
+        const end = this.writer.writeBody(buffer, offset + FRAME_HEADER_BYTES, typeof to === 'number' ? askOf(to) : to, uid, nodeUid, message, names);
+        buffer.writeUInt32BE(end - offset - 4, offset);
+        buffer[offset + 4] = FrameKind.Message;
+        out.buffer = buffer;
+        out.start = offset;
+        out.end = end;
+        return out;
+      } catch (error) {
+        // Too large for the room left: msgpackr below packs it into a buffer of its own.
+        if (error !== NO_ROOM) throw asSerializationError(error);
+      } finally {
+        writing = writingNames = undefined;
+      }
+    }
     if (writing !== undefined) {
       // Inside another pack (a codec that sends while it encodes): msgpackr's buffer is busy.
       const frame = this.encodeMessage(to, uid, nodeUid, message);

@@ -17,6 +17,7 @@ import {
 } from '../../lib/index.js';
 import { RemoteActorRef } from '../../lib/remote/remote-actor-ref.js';
 import { encodeFrame } from '../../lib/remote/frame-codec.js';
+import { InboundNames, OutboundNames } from '../../lib/remote/name-table.js';
 import { decodeHelloFields } from '../../lib/remote/handshake.js';
 import { eventually } from '../support/eventually.js';
 import { messageBody, record } from './support/hostile-frames.js';
@@ -519,6 +520,44 @@ describe('Encoding in place', () => {
     expect(inner!.buffer).not.toBe(chunk);
     expect(s.decodeMessage(chunk, 5, outer.end, origin).payload).toEqual(new Chatty(3));
     expect(s.decodeMessage(inner!.buffer, inner!.start + 5, inner!.end, origin).payload).toBe('nested');
+  });
+
+  it('writes by hand what msgpackr would: every value decodes the same through the guard, with and without name ids', () => {
+    const s = detached();
+    class Box {
+      constructor(
+        readonly value: unknown,
+        readonly label: string,
+      ) {}
+    }
+    s.register(Box, 'test.Box');
+    const value = fc.letrec(tie => ({
+      any: fc.oneof(
+        { depthSize: 'small' },
+        fc.oneof(fc.integer(), fc.double(), fc.maxSafeInteger(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.string(), fc.string({ unit: 'binary', maxLength: 80 })),
+        fc.date({ noInvalidDate: true }),
+        fc.uint8Array({ maxLength: 40 }),
+        fc.array(tie('any'), { maxLength: 5 }),
+        fc.dictionary(fc.string({ maxLength: 8 }).filter(k => !['constructor', '__proto__', 'prototype'].includes(k)), tie('any'), { maxKeys: 5 }),
+        fc.tuple(fc.integer(), fc.integer()).map(([x, y]) => new Point(x, y)),
+        fc.tuple(tie('any'), fc.string({ unit: 'binary', maxLength: 300 })).map(([v, label]) => new Box(v, label)),
+      ),
+    })).any;
+    const chunk = Buffer.alloc(64 * 1024);
+    fc.assert(
+      fc.property(value, fc.nat(4096), fc.boolean(), (v, offset, withNames) => {
+        const outbound = withNames ? new OutboundNames() : undefined;
+        const inbound = new InboundNames();
+        const encoded = s.encodeMessageInto(chunk, offset, '/user/p', 3, 0, v, outbound);
+        for (const frame of outbound?.announce() ?? []) inbound.define(frame, 5, frame.length);
+        const byHand = Buffer.from(encoded.buffer.subarray(encoded.start, encoded.end));
+        const reference = s.encodeMessage('/user/p', 3, 0, v);
+        const decoded = s.decodeMessage(byHand, 5, byHand.length, origin, true, withNames ? inbound : undefined);
+        expect(decoded.payload).toEqual(s.decodeMessage(reference, 5, reference.length, origin, true).payload);
+        if (!withNames) expect(byHand.length).toBe(reference.length);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('decodes binary fields of a frame inside a larger chunk as a copy: reusing the chunk changes nothing', () => {
