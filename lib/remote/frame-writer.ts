@@ -25,6 +25,8 @@ export interface FrameWriterHost {
   fallback(value: unknown): Uint8Array;
   /** The error for a field name receivers refuse. */
   reservedKeyError(key: string, className: string): Error;
+  /** The error for an instance that lost fields while it was being written. */
+  changedWhileWritten(className: string): Error;
 }
 
 /** Thrown when the frame would not fit the room left: the caller encodes it with msgpackr. */
@@ -114,15 +116,20 @@ export class FrameWriter {
       this.value(cls.codec.toWire(value));
       return;
     }
-    const keys = Object.keys(value);
-    this.arrayHeader(1 + 2 * keys.length);
+    // Own enumerable fields, as Object.keys lists them, without the array it allocates.
+    let count = 0;
+    for (const key in value) if (Object.hasOwn(value, key)) count++;
+    this.arrayHeader(1 + 2 * count);
     this.name(cls.name, true);
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i];
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
       if (key === 'constructor' || key === '__proto__' || key === 'prototype') throw this.host.reservedKeyError(key, cls.name);
       this.name(key, true);
       this.value((value as Record<string, unknown>)[key]);
+      // Encoding a field (a codec's toWire) may add fields to this instance: the header counted what it counted.
+      if (--count === 0) break;
     }
+    if (count !== 0) throw this.host.changedWhileWritten(cls.name);
   }
 
   /** The forms of serialization.ts's writeRef: an ask of this node, an actor of this node, any actor. */

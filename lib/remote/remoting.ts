@@ -437,15 +437,17 @@ export class Remoting implements RemoteSender, AskReplySender, AssociationEvents
     const decoded = this.serialization.decodeMessage(buffer, start, end, connection.peer!, owned, this.namesOf(connection));
     this.received++;
     this.receivedBytes += end - start + FRAME_HEADER_BYTES;
-    const { to, uid, nodeUid } = decoded;
-    if (decoded.problem !== undefined) {
-      this.host.deadLetter(decoded.payload, this.localAddress(to, uid), decoded.problem);
+    // The decoded object is reused by the next frame: take what it holds.
+    const { to, uid, nodeUid, payload, problem } = decoded;
+    decoded.payload = undefined;
+    if (problem !== undefined) {
+      this.host.deadLetter(payload, this.localAddress(to, uid), problem);
       return;
     }
     const self = this.host.identity.uid;
     if (nodeUid !== 0 && nodeUid !== self) {
       this.host.deadLetter(
-        decoded.payload,
+        payload,
         this.localAddress(to, uid),
         oldIncarnationReason(nodeUid, self),
       );
@@ -454,14 +456,14 @@ export class Remoting implements RemoteSender, AskReplySender, AssociationEvents
     if (typeof to === 'number') {
       // A reply to one of our asks, by id: the uid check stands in for the path's.
       const ask = this.host.resolveAsk<unknown>(to, uid);
-      if (ask === undefined) this.host.deadLetter(decoded.payload, this.localAddress(to, uid), `no such actor on this node (sent by ${connection.peer})`);
-      else ask.tell(decoded.payload);
+      if (ask === undefined) this.host.deadLetter(payload, this.localAddress(to, uid), `no such actor on this node (sent by ${connection.peer})`);
+      else ask.tell(payload);
       return;
     }
     const path = to;
     if (!this.host.remoteDelivery.allows(path)) {
       this.host.deadLetter(
-        decoded.payload,
+        payload,
         this.localAddress(path, uid),
         `remote peers may not message ${printable(path)} (sent by ${connection.peer}; allow a path with the remoteDeliveryPaths option)`,
       );
@@ -469,11 +471,11 @@ export class Remoting implements RemoteSender, AskReplySender, AssociationEvents
     }
     const target = this.host.resolveLocal<unknown>(path, uid === 0 ? undefined : uid);
     if (target === undefined) {
-      this.host.deadLetter(decoded.payload, this.localAddress(path, uid), `no such actor on this node (sent by ${connection.peer})`);
+      this.host.deadLetter(payload, this.localAddress(path, uid), `no such actor on this node (sent by ${connection.peer})`);
       return;
     }
     try {
-      target.tell(decoded.payload);
+      target.tell(payload);
     } catch (error) {
       // A local delivery problem is not the peer's fault: never close the connection for it.
       this.log.error(`Delivering a remote message to ${printable(path, 200)} failed: ${describeValue(error)}`);

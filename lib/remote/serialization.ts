@@ -31,6 +31,7 @@ import {
   UnregisteredClassError,
 } from './errors.js';
 import { FRAME_HEADER_BYTES, FrameKind, writeFrameHeader } from './frame-codec.js';
+import { FrameReader, NOT_SIMPLE, type ReadEnvelope } from './frame-reader.js';
 import { FrameWriter, NO_ROOM, sameLocation } from './frame-writer.js';
 import { MsgpackGuard, RESERVED_KEYS } from './msgpack-guard.js';
 import type { InboundNames, OutboundNames } from './name-table.js';
@@ -131,12 +132,12 @@ export const ENCODE_ROOM_BYTES = 0x800 + 16;
  * of this node's pending asks.
  */
 export interface DecodedMessage {
-  readonly to: string | number;
-  readonly uid: number;
+  to: string | number;
+  uid: number;
   /** The incarnation of this node the sender addressed (0: any). */
-  readonly nodeUid: number;
-  readonly payload: unknown;
-  readonly problem?: string;
+  nodeUid: number;
+  payload: unknown;
+  problem: string | undefined;
 }
 
 /**
@@ -463,6 +464,12 @@ export class Serialization {
   private readonly range = { start: 0, end: 0 };
   /** Writes common messages by hand (absent with structuredClone, whose references only msgpackr tracks). */
   private readonly writer?: FrameWriter;
+  /** Reads common frames by hand (see FrameReader); the envelope it fills is reused. */
+  private readonly reader = new FrameReader({ readClass, readRef });
+  private readonly readEnvelope: ReadEnvelope = { to: undefined, uid: undefined, nodeUid: undefined, payload: undefined };
+  private readonly decoded: DecodedMessage = { to: '', uid: 0, nodeUid: 0, payload: undefined, problem: undefined };
+  /** @internal Off: every frame goes through msgpackr (tests compare the two). */
+  readByHand = true;
   /** Where the writer's msgpackr-packed values go before they are copied into the frame. */
   private readonly scratch = Buffer.allocUnsafeSlow(8192);
 
@@ -504,6 +511,7 @@ export class Serialization {
           return this.packr.pack(value);
         },
         reservedKeyError: (key, className) => reservedKeyError(key, className),
+        changedWhileWritten: className => new SerializationError(`Message could not be serialized: an instance of ${className} lost fields while it was being written`),
       });
     }
   }
@@ -651,7 +659,7 @@ export class Serialization {
    * Decodes the body of a Message frame written by the node `origin`. Throws
    * MalformedFrameError when the bytes are not a message (the connection then closes); a
    * payload this node cannot deliver (an unknown class, a reserved key) is not malformed:
-   * it is reported in `problem`.
+   * it is reported in `problem`. The result object is reused by the next call.
    */
   decodeMessage(buffer: Buffer, start: number, end: number, origin: MessageOrigin, owned = false, names?: InboundNames): DecodedMessage {
     // Linear and bounded: whatever msgpackr is handed next ends exactly at `end`.
@@ -672,12 +680,25 @@ export class Serialization {
     ctx.names = names;
     ctx.problem = undefined;
     reading = ctx;
-    let decoded: unknown;
+    const envelope = this.readEnvelope;
     try {
-      const range = this.range;
-      range.start = start;
-      range.end = end;
-      decoded = this.unpackr.unpack(buffer, range);
+      let read = false;
+      if (this.guard.sawOnlySimple && this.readByHand) {
+        try {
+          read = this.reader.readEnvelope(buffer, start, envelope);
+        } catch (error) {
+          if (error !== NOT_SIMPLE) throw error;
+          ctx.problem = undefined;
+        }
+      }
+      if (!read) {
+        const range = this.range;
+        range.start = start;
+        range.end = end;
+        const decoded = this.unpackr.unpack(buffer, range) as unknown;
+        if (!Array.isArray(decoded) || decoded.length !== 4) throw new MalformedFrameError('a message must be [path, uid, nodeUid, payload]');
+        [envelope.to, envelope.uid, envelope.nodeUid, envelope.payload] = decoded as unknown[];
+      }
     } catch (error) {
       if (error instanceof RemoteError) throw error;
       if (error instanceof RangeError) throw new MalformedFrameError('the message is nested too deeply to decode');
@@ -685,8 +706,8 @@ export class Serialization {
     } finally {
       reading = previous;
     }
-    if (!Array.isArray(decoded) || decoded.length !== 4) throw new MalformedFrameError('a message must be [path, uid, nodeUid, payload]');
-    const [recipient, uid, nodeUid, payload] = decoded as [unknown, unknown, unknown, unknown];
+    const { to: recipient, uid, nodeUid, payload } = envelope;
+    envelope.payload = undefined;
     let to: string | number;
     if (typeof recipient === 'number' && Number.isSafeInteger(recipient) && recipient < 0) {
       to = askOf(recipient);
@@ -700,8 +721,13 @@ export class Serialization {
     if (typeof uid !== 'number' || !Number.isSafeInteger(uid) || uid < 0) throw new MalformedFrameError('message recipient uid must be a non-negative integer');
     if (typeof nodeUid !== 'number' || !Number.isSafeInteger(nodeUid) || nodeUid < 0) throw new MalformedFrameError('message node uid must be a non-negative integer');
     // A payload with a reserved key is never handed on, not even to dead-letter listeners.
-    if (reserved !== undefined) return { to, uid, nodeUid, payload: undefined, problem: reservedKeyProblem(reserved) };
-    return { to, uid, nodeUid, payload, problem: ctx.problem };
+    const out = this.decoded;
+    out.to = to;
+    out.uid = uid;
+    out.nodeUid = nodeUid;
+    out.payload = reserved === undefined ? payload : undefined;
+    out.problem = reserved === undefined ? ctx.problem : reservedKeyProblem(reserved);
+    return out;
   }
 
   /** @internal */

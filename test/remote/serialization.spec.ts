@@ -522,7 +522,7 @@ describe('Encoding in place', () => {
     expect(s.decodeMessage(inner!.buffer, inner!.start + 5, inner!.end, origin).payload).toBe('nested');
   });
 
-  it('writes by hand what msgpackr would: every value decodes the same through the guard, with and without name ids', () => {
+  it('writes and reads by hand what msgpackr would: every value decodes the same through the guard, with and without name ids', () => {
     const s = detached();
     class Box {
       constructor(
@@ -552,8 +552,14 @@ describe('Encoding in place', () => {
         for (const frame of outbound?.announce() ?? []) inbound.define(frame, 5, frame.length);
         const byHand = Buffer.from(encoded.buffer.subarray(encoded.start, encoded.end));
         const reference = s.encodeMessage('/user/p', 3, 0, v);
-        const decoded = s.decodeMessage(byHand, 5, byHand.length, origin, true, withNames ? inbound : undefined);
-        expect(decoded.payload).toEqual(s.decodeMessage(reference, 5, reference.length, origin, true).payload);
+        const decoded = s.decodeMessage(byHand, 5, byHand.length, origin, true, withNames ? inbound : undefined).payload;
+        s.readByHand = false;
+        try {
+          expect(decoded).toEqual(s.decodeMessage(reference, 5, reference.length, origin, true).payload);
+          expect(decoded).toEqual(s.decodeMessage(byHand, 5, byHand.length, origin, true, withNames ? inbound : undefined).payload);
+        } finally {
+          s.readByHand = true;
+        }
         if (!withNames) expect(byHand.length).toBe(reference.length);
       }),
       { numRuns: 300 },
