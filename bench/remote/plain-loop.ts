@@ -18,8 +18,9 @@ const ACK = 4;
 const CHUNK_BYTES = 64 * 1024;
 
 /**
- * Frames queued during one event-loop turn leave in one write at the end of the turn, or as
- * soon as `flushBytes` are queued (0: only at the end of the turn).
+ * Frames queued during one event-loop turn leave in one write at the end of the turn; with
+ * `flushBytes` > 0, the first `flushBytes` of a turn leave at once (remoting's rule, see
+ * EARLY_WRITE_BYTES in lib/remote/association.ts).
  */
 export class FrameBatcher {
   private chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
@@ -27,6 +28,7 @@ export class FrameBatcher {
   private written = 0;
   private fill = 0;
   private scheduled = false;
+  private wroteEarly = false;
 
   constructor(
     private readonly socket: net.Socket,
@@ -45,15 +47,19 @@ export class FrameBatcher {
     chunk[this.fill + 4] = kind;
     chunk.set(body, this.fill + 5);
     this.fill += n;
-    if (this.flushBytes > 0 && this.fill - this.written >= this.flushBytes) this.flush();
-    else if (!this.scheduled) {
+    if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flushAtEndOfTurn);
+    }
+    if (this.flushBytes > 0 && !this.wroteEarly && this.fill - this.written >= this.flushBytes) {
+      this.wroteEarly = true;
+      this.flush();
     }
   }
 
   private readonly flushAtEndOfTurn = () => {
     this.scheduled = false;
+    this.wroteEarly = false;
     this.flush();
   };
 

@@ -8,9 +8,9 @@
  */
 
 export interface FrameReaderHost {
-  /** Rebuilds a registered class instance from `[name, …]`. */
+  /** Rebuilds a registered class instance from `[name, …]` (it must not keep the array: it is reused). */
   readClass(data: unknown[]): unknown;
-  /** Revives a ref from its wire form. */
+  /** Revives a ref from its wire form (it must not keep the array: it is reused). */
   readRef(data: unknown[]): unknown;
 }
 
@@ -25,6 +25,10 @@ export interface ReadEnvelope {
 /** Thrown when the frame holds what only msgpackr reads (a non-ASCII string): decode it there. */
 export const NOT_SIMPLE = Symbol('not simple');
 
+/** Data arrays up to this length, nested up to this depth, are reused rather than allocated. */
+const SCRATCH_LENGTH = 16;
+const SCRATCH_DEPTH = 8;
+
 /** CODES[n]: an array of n character codes, reused for every short string of that length. */
 const CODES: number[][] = Array.from({ length: 25 }, (_, n) => new Array<number>(n).fill(0));
 
@@ -32,6 +36,9 @@ export class FrameReader {
   private buffer!: Buffer;
   private view!: DataView;
   private position = 0;
+  /** Arrays for the data of refs and class instances, by nesting level and length (small ones only). */
+  private readonly scratch: unknown[][][] = [];
+  private depth = 0;
 
   constructor(private readonly host: FrameReaderHost) {}
 
@@ -42,6 +49,7 @@ export class FrameReader {
       this.view = new DataView(buffer.buffer, buffer.byteOffset, buffer.length);
     }
     this.position = start;
+    this.depth = 0;
     if (buffer[this.position++] !== 0x94) return false;
     out.to = this.value();
     out.uid = this.value();
@@ -136,8 +144,21 @@ export class FrameReader {
       // Not an array (or a huge one): let msgpackr and the extension's own checks say why.
       throw NOT_SIMPLE;
     }
-    const data = this.array(length);
-    return ref ? this.host.readRef(data) : this.host.readClass(data);
+    const depth = this.depth;
+    if (length > SCRATCH_LENGTH || depth >= SCRATCH_DEPTH) {
+      const data = this.array(length);
+      return ref ? this.host.readRef(data) : this.host.readClass(data);
+    }
+    const data = ((this.scratch[depth] ??= [])[length] ??= new Array<unknown>(length));
+    this.depth = depth + 1;
+    try {
+      for (let i = 0; i < length; i++) data[i] = this.value();
+      return ref ? this.host.readRef(data) : this.host.readClass(data);
+    } finally {
+      this.depth = depth;
+      // Nothing of this message stays reachable from the reader.
+      for (let i = 0; i < length; i++) data[i] = undefined;
+    }
   }
 
   private array(length: number): unknown[] {
