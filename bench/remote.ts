@@ -33,8 +33,8 @@ const WINDOW = 64 * 1024;
 /** Tells per pump turn: the sender yields to I/O in between, as a real producer would. */
 const TELLS_PER_TURN = 8192;
 const ASK_TIMEOUT_MS = 5000;
-/** The plain loop writes by remoting's rule: the first 4 KiB of a turn at once, the rest at the end of the turn. */
-const PLAIN_FLUSH_BYTES = 4 * 1024;
+/** The plain loop writes by remoting's rule: the first KiB of a turn at once, the rest at the end of the turn. */
+const PLAIN_FLUSH_BYTES = 1024;
 const CONCURRENCIES = [1, 16, 128] as const;
 
 // ---- the peer process -------------------------------------------------------------------------

@@ -63,10 +63,13 @@ const OWN_BUFFER_BYTES = CHUNK_BYTES / 4;
 /** The frame's length field: frame limits count what follows it (kind byte and body). */
 const LENGTH_FIELD_BYTES = FRAME_HEADER_BYTES - 1;
 /**
- * Queued bytes that are written at once rather than at the end of the turn. Two processes that
- * answer each other otherwise take turns, each idle while the other handles a whole batch.
+ * Once this many bytes are queued in a turn they are written at once, the rest at the end of
+ * the turn. Two processes that answer each other otherwise take turns, each idle while the
+ * other handles a whole batch. Measured at 128 asks in flight (frames of about 30 bytes):
+ * 4 KiB came too late to overlap anything (350 k asks/s), 1-2 KiB let both work at once
+ * (580-620 k/s); one-way tells ran the same with either (3.5 M/s).
  */
-const EARLY_WRITE_BYTES = 4 * 1024;
+const EARLY_WRITE_BYTES = 1024;
 /** Queue arrays up to this many entries keep their capacity when emptied. */
 const RETAINED_QUEUE_CAPACITY = 4096;
 
