@@ -24,6 +24,8 @@ export {
   ActorSystemError,
   AskTimeoutError,
   AskFailedError,
+  TooManyPendingAsksError,
+  DEFAULT_MAX_PENDING_ASKS,
   ActorNameTakenError,
   InvalidActorNameError,
   ActorSystemTerminatedError,

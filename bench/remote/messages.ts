@@ -43,6 +43,3 @@ export class Pong {
 
 /** The sink acknowledges every ACK_EVERY messages (a power of two). */
 export const ACK_EVERY = 4096;
-
-/** Frame kind of the raw baseline's acknowledgement: body is the count as u32. */
-export const RAW_ACK_KIND = 0x20;

@@ -1,83 +1,90 @@
 /**
- * The receiving process of the remote benchmark: a RemoteActorSystem with a sink (counts
- * and acknowledges) and an echo, plus two plain `net` servers for the baseline: one that
- * counts length-prefixed frames and acknowledges like the sink, one that answers each
- * frame with a reply frame. Reports its ports over IPC and exits on `{ stop: true }`.
+ * The receiving process of the remote benchmark, driven over IPC by bench/remote.ts: it starts
+ * and stops either a RemoteActorSystem (a sink that counts and acknowledges, an echo) or the
+ * plain msgpack server, never both at once, and measures its own GC and allocation on request.
  */
-import net from 'node:net';
+import type net from 'node:net';
 import { Behaviors, RemoteActorSystem, type ActorRef } from '../../lib/index.js';
-import { FrameDecoder, encodeFrame } from '../../lib/remote/index.js';
-import { ACK_EVERY, Ack, Blob, Ping, Pong, RAW_ACK_KIND, StartAcks, Tick } from './messages.js';
-import { batchedWriter } from './batched-writer.js';
+import { ProcessMeter } from '../support/process-meter.js';
+import { ACK_EVERY, Ack, Ping, Pong, StartAcks, Tick } from './messages.js';
+import { plainServer } from './plain-loop.js';
 
-const system = await RemoteActorSystem.start({ name: 'bench', logLevel: 'warn' });
+export type PeerCommand =
+  | { cmd: 'start-system' }
+  | { cmd: 'stop-system' }
+  | { cmd: 'start-plain'; flushBytes: number }
+  | { cmd: 'stop-plain' }
+  | { cmd: 'meter-start' }
+  | { cmd: 'meter-stop' }
+  | { cmd: 'exit' };
 
-let count = 0;
-let ackTo: ActorRef<Ack> | undefined;
-system.spawn(
-  Behaviors.receiveMessage<Tick | Blob | StartAcks>(message => {
-    if (message instanceof StartAcks) {
-      ackTo = message.replyTo;
-      count = 0;
-      return;
-    }
-    if ((++count & (ACK_EVERY - 1)) === 0) ackTo?.tell(new Ack(count));
-  }),
-  'sink',
-);
+let system: RemoteActorSystem | undefined;
+let plain: net.Server | undefined;
+const meter = new ProcessMeter();
 
-system.spawn(
-  Behaviors.receiveMessage<Ping>(ping => {
-    ping.replyTo.tell(new Pong(ping.n));
-  }),
-  'echo',
-);
-
-function rawAck(n: number): Buffer {
-  const body = Buffer.alloc(4);
-  body.writeUInt32BE(n >>> 0);
-  return encodeFrame(RAW_ACK_KIND, body);
+async function startSystem(): Promise<number> {
+  const s = (system = await RemoteActorSystem.start({ name: 'bench', logLevel: 'warn' }));
+  let count = 0;
+  let ackTo: ActorRef<Ack> | undefined;
+  s.spawn(
+    Behaviors.receiveMessage<Tick | StartAcks>(message => {
+      if (message instanceof StartAcks) {
+        ackTo = message.replyTo;
+        count = 0;
+        return;
+      }
+      if ((++count & (ACK_EVERY - 1)) === 0) ackTo?.tell(new Ack(count));
+    }),
+    'sink',
+  );
+  s.spawn(
+    Behaviors.receiveMessage<Ping>(ping => ping.replyTo.tell(new Pong(ping.n))),
+    'echo',
+  );
+  return s.port;
 }
 
-/** Counts frames; acknowledges every ACK_EVERY, as the sink actor does. */
-const rawSink = net.createServer({ noDelay: true }, socket => {
-  let frames = 0;
-  const decoder = new FrameDecoder(64 * 1024 * 1024, () => {
-    if ((++frames & (ACK_EVERY - 1)) === 0) socket.write(rawAck(frames));
-  });
-  socket.on('data', chunk => decoder.push(chunk));
-  socket.on('error', () => {});
-});
-
-/** Answers each frame with a reply frame of the size the first message of the connection asks for. */
-const rawEcho = net.createServer({ noDelay: true }, socket => {
-  let reply: Buffer | undefined;
-  const send = batchedWriter(socket);
-  const decoder = new FrameDecoder(64 * 1024 * 1024, (kind, buffer, start, end) => {
-    if (reply === undefined) {
-      // Setup frame: the body is the reply frame to send for every request.
-      reply = Buffer.from(buffer.subarray(start, end));
-      return;
+async function handle(command: PeerCommand): Promise<unknown> {
+  switch (command.cmd) {
+    case 'start-system':
+      return startSystem();
+    case 'stop-system':
+      await system?.terminate();
+      system = undefined;
+      return null;
+    case 'start-plain': {
+      const server = (plain = plainServer(command.flushBytes));
+      return new Promise<number>(resolve => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
     }
-    send(reply);
-  });
-  socket.on('data', chunk => decoder.push(chunk));
-  socket.on('error', () => {});
-});
-
-const listen = (server: net.Server) =>
-  new Promise<number>(resolve => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
-const [rawSinkPort, rawEchoPort] = await Promise.all([listen(rawSink), listen(rawEcho)]);
-
-async function stop(): Promise<void> {
-  rawSink.close();
-  rawEcho.close();
-  await system.terminate();
-  process.exit(0);
+    case 'stop-plain': {
+      const server = plain;
+      plain = undefined;
+      // Clients are gone by now; close waits for their sockets.
+      await new Promise(resolve => server?.close(resolve) ?? resolve(undefined));
+      return null;
+    }
+    case 'meter-start':
+      meter.start();
+      return null;
+    case 'meter-stop':
+      return meter.stop();
+    case 'exit':
+      await system?.terminate();
+      plain?.close();
+      // Disconnected after the answer is sent (see below): nothing else keeps this process.
+      return null;
+  }
 }
 
-process.on('message', message => {
-  if ((message as { stop?: boolean }).stop) void stop();
+process.on('message', (message: { id: number; command: PeerCommand }) => {
+  const answer = (reply: object) => {
+    if (!process.connected) return;
+    if (message.command.cmd === 'exit') process.send!(reply, () => process.disconnect());
+    else process.send!(reply);
+  };
+  handle(message.command).then(
+    result => answer({ id: message.id, result }),
+    (error: Error) => answer({ id: message.id, error: error.message }),
+  );
 });
-process.on('disconnect', () => void stop());
-process.send?.({ port: system.port, rawSinkPort, rawEchoPort });
+process.send!({ ready: true });

@@ -7,9 +7,7 @@ import { ActorAddress, type NodeLocation } from './actor-address.js';
 import { ActorCell } from './actor-cell.js';
 import type { SpawnOptions } from './actor-context.js';
 import { InternalActorRef, asInternal, type ActorRef } from './actor-ref.js';
-import { PromiseActorRef } from './ask.js';
 import { DeadActorRef } from './dead-actor-ref.js';
-import { AskDeadlines } from './ask-deadlines.js';
 import { Behavior, IgnoreBehavior } from './behavior.js';
 import { describeValue, printable } from './describe.js';
 import { ActorSystemError, ActorSystemTerminatedError, AskFailedError } from './errors.js';
@@ -21,6 +19,7 @@ import type { Listing } from './listing.js';
 import { Find, type ReceptionistCommand } from './receptionist-protocol.js';
 import { ServiceKey } from './service-key.js';
 import { randomUid48 } from './random-uid.js';
+import { ReplyEndpoint } from './reply-endpoint.js';
 import { systemScheduler, type Scheduler } from './scheduler.js';
 
 /**
@@ -46,7 +45,17 @@ export interface ActorSystemOptions {
   scheduling?: SchedulingOptions;
   /** The receptionist behavior. The package's `ActorSystem` and its subclasses supply the local one. */
   receptionist?: ReceptionistFactory;
+  /**
+   * Asks waiting for a reply at most; a new ask beyond it fails at once with
+   * TooManyPendingAsksError. Default 100,000: a pending ask holds its message and about
+   * 300 bytes, so the default bounds them to tens of MB, far above what a service answering
+   * in time keeps in flight (10,000 asks/s answered within 100 ms keep 1,000 pending).
+   */
+  maxPendingAsks?: number;
 }
+
+/** Default of `maxPendingAsks`. */
+export const DEFAULT_MAX_PENDING_ASKS = 100_000;
 
 /** The reply type an `ask` expects, read from the message's `replyTo` field. */
 export type ReplyOf<M> = M extends { readonly replyTo?: ActorRef<infer R> } ? R : unknown;
@@ -85,18 +94,11 @@ export class ActorSystemCore implements AsyncDisposable {
   protected readonly options: ActorSystemOptions;
   private readonly loggerFactory: LoggerFactory;
   private readonly cells = new Map<string, ActorCell<unknown>>();
-  private readonly tempRefs = new Map<string, PromiseActorRef<never>>();
-  /**
-   * The message of each pending ask (objects only): its dead letter fails the ask at once.
-   * A Map with a delete on settle, not a WeakMap: weak keys cost the garbage collector
-   * more than the whole ask (a WeakMap made local asks three times slower).
-   */
-  private readonly askMessages = new Map<object, PromiseActorRef<never>>();
-  private readonly askDeadlines: AskDeadlines;
+  /** Pending asks by request id; replies to them arrive here. */
+  protected readonly replies: ReplyEndpoint;
   private readonly userGuardian: ActorCell<never>;
   private readonly systemGuardian: ActorCell<never>;
   private receptionistRef?: ActorRef<ReceptionistCommand>;
-  private tempCounter = 0;
   private deadLetters = 0;
   private terminating?: Promise<void>;
   /** Set once actors start stopping for good: no more spawns or asks. */
@@ -113,7 +115,14 @@ export class ActorSystemCore implements AsyncDisposable {
     this.dispatcher = new Dispatcher(options.scheduling);
     this.loggerFactory = options.logger ?? consoleLoggerFactory(options.logLevel);
     this.log = this.loggerFor(`ActorSystem(${location.system})`);
-    this.askDeadlines = new AskDeadlines(this.scheduler, () => this.tempRefs.size);
+    const maxPendingAsks = options.maxPendingAsks ?? DEFAULT_MAX_PENDING_ASKS;
+    if (!(Number.isInteger(maxPendingAsks) && maxPendingAsks > 0)) {
+      throw new ActorSystemError(`maxPendingAsks must be a positive integer, got ${String(maxPendingAsks)}`);
+    }
+    this.replies = new ReplyEndpoint(
+      { location, scheduler: this.scheduler, deadLetter: (message, recipient, reason) => this.deadLetter(message, recipient, reason) },
+      maxPendingAsks,
+    );
     this.userGuardian = this.startGuardian('/user');
     this.systemGuardian = this.startGuardian('/system');
   }
@@ -181,37 +190,7 @@ export class ActorSystemCore implements AsyncDisposable {
   private askUnchecked<Res, Req>(target: ActorRef<Req>, make: (replyTo: ActorRef<Res>) => Req, timeoutMs?: number): Promise<Res> {
     const timeout = timeoutMs ?? this.options.defaultAskTimeoutMs ?? 3000;
     if (!(timeout > 0)) return Promise.reject(new RangeError(`ask timeout must be > 0 ms, got ${timeoutMs}`));
-    return new Promise<Res>((resolve, reject) => {
-      const path = `/temp/$${(this.tempCounter++).toString(36)}`;
-      // The uid is what a reply must name (uid 0 is refused for /temp): random, so no peer can
-      // guess it and no reply meant for an earlier incarnation of this node matches it.
-      const address = new ActorAddress(this.location.system, path, randomUid48(), this.location.host, this.location.port);
-      const ref = new PromiseActorRef<Res>(
-        address,
-        asInternal(target) as InternalActorRef<unknown>,
-        resolve,
-        reject,
-        r => {
-          this.tempRefs.delete(r.path);
-          const message = r.message;
-          if (typeof message === 'object' && message !== null && this.askMessages.get(message) === (r as unknown as PromiseActorRef<never>)) {
-            this.askMessages.delete(message);
-          }
-          if (this.tempRefs.size === 0) this.askDeadlines.settledAll();
-        },
-        late => this.deadLetter(late, address.toString(), 'reply arrived after the ask completed'),
-      );
-      this.tempRefs.set(path, ref as unknown as PromiseActorRef<never>);
-      this.askDeadlines.add(ref as unknown as PromiseActorRef<never>, timeout);
-      try {
-        const message = make(ref);
-        ref.message = message;
-        if (typeof message === 'object' && message !== null) this.askMessages.set(message, ref as unknown as PromiseActorRef<never>);
-        target.tell(message);
-      } catch (error) {
-        ref.fail(error instanceof Error ? error : new Error(String(error)));
-      }
-    });
+    return this.replies.ask(asInternal(target), make, timeout);
   }
 
   /**
@@ -219,13 +198,7 @@ export class ActorSystemCore implements AsyncDisposable {
    * known to be gone. Returns how many failed.
    */
   protected failPendingAsks(matches: (target: InternalActorRef<unknown>) => boolean, reason: string, cause?: Error): number {
-    let failed = 0;
-    for (const ref of [...this.tempRefs.values()]) {
-      if (!matches(ref.target)) continue;
-      ref.fail(new AskFailedError(ref.target.path, ref.messageType, reason, { cause }));
-      failed++;
-    }
-    return failed;
+    return this.replies.failMatching(matches, ask => new AskFailedError(ask.target.path, ask.messageType, reason, { cause }));
   }
 
   /** One snapshot of the instances registered under `key` (Find + ask in one call). */
@@ -292,11 +265,8 @@ export class ActorSystemCore implements AsyncDisposable {
       this.log.log(`Dead letter to ${printable(to, 300)} (${printable(text, 500)}): ${describeValue(message)}`);
       if (this.deadLetters === limit) this.log.log(`Logged ${limit} dead letters; further ones are counted and published only`);
     }
-    if (typeof message === 'object' && message !== null) {
-      const ask = this.askMessages.get(message);
-      if (ask !== undefined && !ask.isTerminated && ask.target.key === (typeof recipient === 'string' ? recipient : asInternal(recipient).key)) {
-        ask.fail(new AskFailedError(ask.target.path, ask.messageType, text, { cause: typeof reason === 'string' ? undefined : reason }));
-      }
+    if (typeof message === 'object' && message !== null && this.replies.size > 0) {
+      this.replies.deadLettered(message, typeof recipient === 'string' ? recipient : asInternal(recipient).key, text, typeof reason === 'string' ? undefined : reason);
     }
     this.eventStream.publish(new DeadLetter(message, to, text));
   }
@@ -318,10 +288,14 @@ export class ActorSystemCore implements AsyncDisposable {
   /** The live local actor (or pending ask) at `path`, optionally checking its incarnation uid. */
   resolveLocal<T>(path: string, uid?: number): InternalActorRef<T> | undefined {
     const cell = this.cells.get(path);
-    // A temporary ref answers only whoever knows its uid: naming `/temp/...` without one reaches nothing.
-    const found = cell !== undefined ? cell.self : uid === undefined || uid === 0 ? undefined : this.tempRefs.get(path);
-    if (!found || (uid !== undefined && found.address.uid !== uid)) return undefined;
-    return found as InternalActorRef<unknown> as InternalActorRef<T>;
+    if (cell !== undefined) return uid === undefined || cell.self.address.uid === uid ? (cell.self as InternalActorRef<unknown> as InternalActorRef<T>) : undefined;
+    // A pending ask answers only whoever knows its uid: naming `/temp/...` without one reaches nothing.
+    return this.replies.byPath(path, uid) as InternalActorRef<unknown> as InternalActorRef<T> | undefined;
+  }
+
+  /** The pending ask `id` of this system if `uid` is its uid (a reply that names the ask by id). */
+  resolveAsk<T>(id: number, uid: number): InternalActorRef<T> | undefined {
+    return this.replies.byId(id, uid) as InternalActorRef<unknown> as InternalActorRef<T> | undefined;
   }
 
   private cellOf(ref: ActorRef<never>): ActorCell<unknown> | undefined {
@@ -356,8 +330,7 @@ export class ActorSystemCore implements AsyncDisposable {
     await this.stopGuardian(this.userGuardian);
     await this.settleReceptionist();
     await this.stopGuardian(this.systemGuardian);
-    for (const ref of [...this.tempRefs.values()]) ref.fail(new ActorSystemTerminatedError(this.name));
-    this.askDeadlines.clear();
+    this.replies.close(new ActorSystemTerminatedError(this.name));
     try {
       await this.afterTerminate();
     } finally {

@@ -3,23 +3,18 @@
  * than the rest of a local ask. Asks with the same timeout expire in the order they were
  * made, so each distinct timeout keeps a FIFO lane and only the earliest deadline is armed.
  * Settling an ask costs nothing here; settled entries are skipped when they reach the head.
+ * The lanes hold the ask records themselves, which carry their own deadline.
  */
-import type { PromiseActorRef } from './ask.js';
+import type { PendingAsk } from './ask.js';
 import { AskTimeoutError } from './errors.js';
 import { Queue } from './queue.js';
 import type { Cancellable, Scheduler } from './scheduler.js';
-
-interface Deadline {
-  readonly at: number;
-  readonly ref: PromiseActorRef<never>;
-  readonly timeoutMs: number;
-}
 
 /** Compaction threshold: below it, settled entries wait to reach the head of their lane. */
 const COMPACT_MIN = 1024;
 
 export class AskDeadlines {
-  private readonly lanes = new Map<number, Queue<Deadline>>();
+  private readonly lanes = new Map<number, Queue<PendingAsk<never>>>();
   private queued = 0;
   private timer?: Cancellable;
   private timerAt = Infinity;
@@ -32,16 +27,16 @@ export class AskDeadlines {
     private readonly pendingCount: () => number,
   ) {}
 
-  add(ref: PromiseActorRef<never>, timeoutMs: number): void {
-    const at = this.scheduler.now() + timeoutMs;
+  add(ask: PendingAsk<never>): void {
+    const { at, timeoutMs } = ask;
     let lane = this.lanes.get(timeoutMs);
     if (!lane) this.lanes.set(timeoutMs, (lane = new Queue()));
     // Sequential asks settle before the next one starts: dropping settled heads keeps lanes short.
-    while (lane.length > 0 && lane.peek().ref.isTerminated) {
+    while (lane.length > 0 && lane.peek().settled) {
       lane.shift();
       this.queued--;
     }
-    lane.push({ at, ref, timeoutMs });
+    lane.push(ask);
     this.queued++;
     // A slow ask at the head would hold every later settled one; compact when they dominate.
     if (this.queued > COMPACT_MIN && this.queued > 2 * this.pendingCount()) this.compact();
@@ -86,13 +81,13 @@ export class AskDeadlines {
     for (const [timeoutMs, lane] of this.lanes) {
       while (lane.length > 0) {
         const head = lane.peek();
-        if (!head.ref.isTerminated && head.at > now) {
+        if (!head.settled && head.at > now) {
           next = Math.min(next, head.at);
           break;
         }
         lane.shift();
         this.queued--;
-        if (!head.ref.isTerminated) head.ref.fail(new AskTimeoutError(head.ref.target.path, head.timeoutMs, head.ref.messageType));
+        if (!head.settled) head.fail(new AskTimeoutError(head.target.path, head.timeoutMs, head.messageType));
       }
       if (lane.length === 0) this.lanes.delete(timeoutMs);
     }
@@ -102,7 +97,7 @@ export class AskDeadlines {
   private compact(): void {
     this.queued = 0;
     for (const lane of this.lanes.values()) {
-      lane.retain(d => !d.ref.isTerminated);
+      lane.retain(ask => !ask.settled);
       this.queued += lane.length;
     }
   }

@@ -40,6 +40,22 @@ export class AskFailedError extends ActorSystemError {
   }
 }
 
+/**
+ * An `ask` refused at once because `maxPendingAsks` asks of this system are already waiting
+ * for replies: a bound on the memory of asks to slow or unreachable targets.
+ */
+export class TooManyPendingAsksError extends ActorSystemError {
+  constructor(
+    readonly targetPath: string,
+    readonly maxPendingAsks: number,
+  ) {
+    super(
+      `Ask to ${targetPath} refused: ${maxPendingAsks} asks are already waiting for replies (maxPendingAsks); ` +
+        'wait for replies before asking more, use shorter ask timeouts, or raise maxPendingAsks',
+    );
+  }
+}
+
 /** A child name that is already taken by a live sibling. */
 export class ActorNameTakenError extends ActorSystemError {
   constructor(readonly path: string) {

@@ -5,7 +5,8 @@
 export { ActorAddress, InvalidActorAddressError, parseHostPort, type NodeLocation } from './actor-address.js';
 export type { ActorContext, SpawnOptions } from './actor-context.js';
 export { InternalActorRef, asInternal, type ActorRef, type DeliveryReceipt } from './actor-ref.js';
-export { ActorSystemCore, type ActorSystemOptions, type ReceptionistFactory, type ReplyOf } from './actor-system.js';
+export { ActorSystemCore, DEFAULT_MAX_PENDING_ASKS, type ActorSystemOptions, type ReceptionistFactory, type ReplyOf } from './actor-system.js';
+export { PendingAsk } from './ask.js';
 export { describeValue, printable } from './describe.js';
 export { DeadActorRef } from './dead-actor-ref.js';
 export type { SchedulingOptions } from './dispatcher.js';
@@ -15,6 +16,7 @@ export {
   ActorSystemError,
   AskTimeoutError,
   AskFailedError,
+  TooManyPendingAsksError,
   ActorNameTakenError,
   InvalidActorNameError,
   ActorSystemTerminatedError,

@@ -50,6 +50,8 @@ export interface ConnectionHandler {
   established(connection: Connection): void;
   /** A Message frame; `buffer[start, end)` is valid only during the call (see FrameHandler). Throw MalformedFrameError to close. */
   message(connection: Connection, buffer: Buffer, start: number, end: number, owned: boolean): void;
+  /** A Names frame (see name-table.ts), as `message`; a handler without this method refuses them. */
+  names?(connection: Connection, buffer: Buffer, start: number, end: number): void;
   closed(connection: Connection, kind: CloseKind, reason: string): void;
   drained(connection: Connection): void;
   /** Inbound: the peer sent a well-formed Hello of our protocol and system (it is not yet authenticated). */
@@ -341,6 +343,7 @@ export class Connection implements PausableReader {
   private readonly onFrame = (kind: number, buffer: Buffer, start: number, end: number, owned: boolean): void => {
     if (this.stage === Stage.Open) {
       if (kind === FrameKind.Message) this.handler.message(this, buffer, start, end, owned);
+      else if (kind === FrameKind.Names && this.handler.names) this.handler.names(this, buffer, start, end);
       else if (kind === FrameKind.Heartbeat) {
         // Answered here, in the read path and straight to the socket: never behind queued messages.
         if (end - start === 4) this.write(heartbeatFrame(FrameKind.HeartbeatAck, buffer.readUInt32BE(start)));

@@ -11,6 +11,8 @@ export const DEFAULT_REMOTE_DELIVERY_PATHS: readonly string[] = ['/user', '/syst
 
 export class RemoteDeliveryPolicy {
   private readonly roots = new Set<string>();
+  /** The path last allowed: most messages go to the path the one before went to. */
+  private lastAllowed = '';
 
   constructor(paths: Iterable<string> = DEFAULT_REMOTE_DELIVERY_PATHS) {
     for (const path of paths) this.allow(path);
@@ -26,9 +28,14 @@ export class RemoteDeliveryPolicy {
 
   /** True when a remote peer may deliver to `path`. */
   allows(path: string): boolean {
+    // Paths are only ever added: an allowed path stays allowed.
+    if (path === this.lastAllowed) return true;
     // Walk up the path: at most as many lookups as it has segments.
     for (let end = path.length; end > 0; end = path.lastIndexOf('/', end - 1)) {
-      if (this.roots.has(end === path.length ? path : path.slice(0, end))) return true;
+      if (this.roots.has(end === path.length ? path : path.slice(0, end))) {
+        this.lastAllowed = path;
+        return true;
+      }
     }
     return false;
   }

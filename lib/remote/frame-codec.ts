@@ -30,6 +30,8 @@ export const FrameKind = {
   Goodbye: 18,
   /** Answer to a Heartbeat carrying a sequence: the same sequence, so the sender measures the round trip. */
   HeartbeatAck: 19,
+  /** Ids for names that later Message frames on this connection use instead of strings (see name-table.ts). */
+  Names: 20,
 } as const;
 
 export type FrameKindValue = (typeof FrameKind)[keyof typeof FrameKind];

@@ -25,8 +25,11 @@ import { MsgpackGuard } from './msgpack-guard.js';
 import { msgpackr } from './msgpackr.js';
 import { NodeIdentity } from './node-identity.js';
 
-/** Version of the wire protocol; nodes refuse peers that speak another one. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Version of the wire protocol; nodes refuse peers that speak another one.
+ * 2: replies to asks and ask refs name the ask by id (a negative integer where a path stands).
+ */
+export const PROTOCOL_VERSION = 2;
 
 export const NONCE_BYTES = 16;
 const PROOF_BYTES = 32;

@@ -59,6 +59,13 @@ export class MsgpackGuard {
   /** A record id is defined in this frame when its generation is the frame's (no clearing per frame). */
   private readonly recordGeneration = new Int32Array(64);
   private generation = 0;
+  /** Whether the value last checked holds a bin (the one type msgpackr decodes as a view of its input). */
+  sawBinary = false;
+  /**
+   * Whether the value last checked holds only nil, booleans, integers of up to 32 bits, float64,
+   * strings, arrays and the extensions 0x41 and 0x43 (with their value): what FrameReader reads.
+   */
+  sawOnlySimple = false;
 
   constructor(private readonly options: GuardOptions) {
     this.remaining = new Int32Array(options.maxDepth + 1);
@@ -86,6 +93,8 @@ export class MsgpackGuard {
     let budget = RECORD_EXPANSION * (end - start) + RECORD_KEY_FLOOR_BYTES;
     let definitions = RECORD_DEFINITIONS_FLOOR + Math.floor((end - start) / BYTES_PER_RECORD_DEFINITION);
     let reserved: string | undefined;
+    let binary = false;
+    let simple = true;
     let pos = start;
     let depth = 0;
     remaining[0] = 1;
@@ -105,6 +114,7 @@ export class MsgpackGuard {
       } else if (t < 0x90) {
         children = (t - 0x80) * 2;
         childKeyed = mapsAsObjects;
+        simple = false;
       } else if (t < 0xa0) {
         children = t - 0x90;
       } else if (t < 0xc0) {
@@ -117,12 +127,18 @@ export class MsgpackGuard {
             break;
           case 0xc4:
             pos += 1 + (buffer[pos] | 0);
+            binary = true;
+            simple = false;
             break;
           case 0xc5:
             pos += 2 + u16(buffer, pos);
+            binary = true;
+            simple = false;
             break;
           case 0xc6:
             pos += 4 + u32(buffer, pos);
+            binary = true;
+            simple = false;
             break;
           case 0xc7:
           case 0xc8:
@@ -132,17 +148,24 @@ export class MsgpackGuard {
             const type = buffer[pos + header] | 0;
             pos += header + 1 + length;
             children = this.extension(type, false, extensions, structuredClone);
+            simple = false;
             break;
           }
           case 0xca:
+            pos += 4;
+            simple = false;
+            break;
           case 0xce:
           case 0xd2:
             pos += 4;
             break;
           case 0xcb:
+            pos += 8;
+            break;
           case 0xcf:
           case 0xd3:
             pos += 8;
+            simple = false;
             break;
           case 0xcc:
           case 0xd0:
@@ -154,6 +177,7 @@ export class MsgpackGuard {
             break;
           case 0xd4: {
             const type = buffer[pos] | 0;
+            if (type !== 0x41 && type !== 0x43) simple = false;
             if (type === RECORD_EXT && extensions && records) {
               if (--definitions < 0) throw new MalformedFrameError('the frame defines more records than its size allows');
               const id = (buffer[pos + 1] | 0) & 0x3f;
@@ -199,6 +223,7 @@ export class MsgpackGuard {
             pos += 1 + (t === 0xd5 ? 2 : t === 0xd6 ? 4 : t === 0xd7 ? 8 : 16);
             // Two-byte record ids (d5 72) are never written by this library's encoder.
             children = this.extension(type, false, extensions, structuredClone);
+            simple = false;
             break;
           }
           case 0xd9:
@@ -225,11 +250,13 @@ export class MsgpackGuard {
             children = u16(buffer, pos) * 2;
             pos += 2;
             childKeyed = mapsAsObjects;
+            simple = false;
             break;
           case 0xdf:
             children = u32(buffer, pos) * 2;
             pos += 4;
             childKeyed = mapsAsObjects;
+            simple = false;
             break;
           default:
             // 0xc1 is "never used" in MessagePack.
@@ -256,6 +283,8 @@ export class MsgpackGuard {
       while (remaining[depth] === 0) {
         if (depth === 0) {
           if (pos !== end) throw new MalformedFrameError(`${end - pos} bytes follow the value`);
+          this.sawBinary = binary;
+          this.sawOnlySimple = simple;
           return reserved;
         }
         depth--;

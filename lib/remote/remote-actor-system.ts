@@ -11,10 +11,11 @@ import { RemoteConfigurationError } from './errors.js';
 import { dnsHostResolver } from './host-resolver.js';
 import { NodeIdentity, newIncarnationUid, oldIncarnationReason, parseNodeAddress } from './node-identity.js';
 import { RemoteActorRef } from './remote-actor-ref.js';
+import { RemoteAskRef } from './remote-ask-ref.js';
 import { HandshakeFailed, PeerConnected, PeerDisconnected } from './remote-events.js';
 import { resolveRemoteOptions, type RemoteActorSystemOptions, type ResolvedRemoteOptions } from './remote-settings.js';
 import { Remoting, type RemoteStats, type RemotingListener } from './remoting.js';
-import { Serialization } from './serialization.js';
+import { Serialization, type MessageOrigin } from './serialization.js';
 import { TcpTransport, type Transport, type TransportListener } from './transport.js';
 import './builtin-serializers.js';
 
@@ -216,13 +217,25 @@ export class RemoteActorSystem extends ActorSystem {
   }
 
   /**
+   * The replyTo of another node's ask, as it arrives inside a message (a path-less ref that
+   * replies by the ask's id); an ask of this very node resolves to the ask itself.
+   * @internal
+   */
+  resolveAskRef<T>(origin: MessageOrigin, askId: number, askUid: number): ActorRef<T> {
+    if (origin.system === this.name && origin.port === this.port && origin.host === this.host) {
+      return this.resolveAsk<T>(askId, askUid) ?? this.resolveRef<T>(new ActorAddress(this.name, `/temp/$${askId.toString(36)}`, askUid, this.host, this.port));
+    }
+    return new RemoteAskRef<T>(origin, askId, askUid, this.remoting);
+  }
+
+  /**
    * Fails every pending ask to an actor on `host:port` at once (its node disconnected or was
    * given up), with AskFailedError whose cause is `cause`. Called by Remoting.
    * @internal
    */
   failAsksToNode(host: string, port: number, cause: Error): number {
     return this.failPendingAsks(
-      target => target instanceof RemoteActorRef && target.address.port === port && target.address.host === host,
+      target => (target instanceof RemoteActorRef || target instanceof RemoteAskRef) && target.address.port === port && target.address.host === host,
       cause.message,
       cause,
     );

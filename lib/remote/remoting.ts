@@ -20,12 +20,14 @@ import { AssociationEvictedError, MessageTooLargeError, PeerDisconnectedError, t
 import { FRAME_HEADER_BYTES } from './frame-codec.js';
 import { InboundCredit, type CreditTotals } from './inbound-credit.js';
 import { LogBudget } from './log-budget.js';
+import { InboundNames } from './name-table.js';
 import { formatHostPort, oldIncarnationReason, type NodeIdentity } from './node-identity.js';
 import { NodeWatches, signalTerminated, type Watched } from './node-watch.js';
 import { PeerWatches } from './peer-watches.js';
 import { RemoteActorRef, type RemoteSender } from './remote-actor-ref.js';
 import { REMOTE_WATCHER_PATH, Unwatch, Watch, WatchedTerminated, type WatchEnd } from './remote-watch-protocol.js';
-import type { DecodedMessage, Serialization } from './serialization.js';
+import type { AskReplySender, RemoteAskRef } from './remote-ask-ref.js';
+import type { DecodedMessage, EncodedFrame, Serialization } from './serialization.js';
 import type { TransportListener } from './transport.js';
 
 /** The frame's length field: frame limits count what follows it (kind byte and body). */
@@ -53,6 +55,8 @@ export interface RemotingHost {
   readonly scheduler: Scheduler;
   deadLetter(message: unknown, recipient: string, reason: string | Error): void;
   resolveLocal<T>(path: string, uid?: number): InternalActorRef<T> | undefined;
+  /** The pending ask `id` of this node if `uid` is its uid. */
+  resolveAsk<T>(id: number, uid: number): InternalActorRef<T> | undefined;
   /** Which local paths remote peers may message. */
   readonly remoteDelivery: { allows(path: string): boolean };
   /** Fails at once every pending ask whose target is an actor on `host:port`, with `cause`; returns how many. */
@@ -145,7 +149,7 @@ export interface InboundHealth {
   readonly pauses: number;
 }
 
-export class Remoting implements RemoteSender, AssociationEvents {
+export class Remoting implements RemoteSender, AskReplySender, AssociationEvents {
   private readonly associations = new Map<string, Association>();
   private readonly inbound = new Set<Connection>();
   private readonly refCache = new Map<string, RemoteActorRef<unknown>>();
@@ -175,6 +179,10 @@ export class Remoting implements RemoteSender, AssociationEvents {
   private readonly reachLog: LogBudget;
   /** Peers decide how many malformed or refused watches they send. */
   private readonly watchLog: LogBudget;
+  /** The names each connection's peer defined; the last one looked up is kept at hand. */
+  private readonly inboundNames = new WeakMap<Connection, InboundNames>();
+  private lastNamesConnection?: Connection;
+  private lastNames?: InboundNames;
 
   constructor(
     private readonly host: RemotingHost,
@@ -217,6 +225,9 @@ export class Remoting implements RemoteSender, AssociationEvents {
       },
       message(connection, buffer, start, end, owned) {
         self.message(connection, buffer, start, end, owned);
+      },
+      names(connection, buffer, start, end) {
+        self.names(connection, buffer, start, end);
       },
       greeted(connection) {
         self.admission.greeted(connection);
@@ -325,14 +336,32 @@ export class Remoting implements RemoteSender, AssociationEvents {
   }
 
   send(ref: RemoteActorRef<unknown>, message: unknown): void {
+    const address = ref.address;
+    this.enqueue(ref, address.path, address.uid, address.host!, address.port!, message);
+  }
+
+  /** A reply to another node's ask: addressed by the ask's id, with no path. */
+  sendReply(ref: RemoteAskRef<unknown>, message: unknown): void {
+    const node = ref.node;
+    this.enqueue(ref, ref.askId, ref.askUid, node.host!, node.port!, message);
+  }
+
+  /**
+   * Encodes a Message frame to `to#uid` (a path, or an ask id) straight into the queue of
+   * `host:port` and commits it there.
+   */
+  private enqueue(ref: RemoteActorRef<unknown> | RemoteAskRef<unknown>, to: string | number, uid: number, host: string, port: number, message: unknown): void {
     if (this.stopping) {
       this.host.deadLetter(message, ref.key, new ActorSystemTerminatedError(this.host.identity.system));
       return;
     }
-    const address = ref.address;
-    let frame: Buffer;
+    // Only this class sets `outbound`, always to an Association; a retired one is replaced.
+    let association = ref.outbound as Association | undefined;
+    if (association === undefined || association.isRetired) association = ref.outbound = this.association(host, port);
+    association.lastUsed = ++this.useCounter;
+    let frame: EncodedFrame;
     try {
-      frame = this.serialization.encodeMessage(address.path, address.uid, ref.nodeUid, message);
+      frame = this.serialization.encodeMessageInto(association.encodeBuffer(), association.encodeOffset, to, uid, ref.nodeUid, message, association.outboundNames);
     } catch (error) {
       this.serializationFailures++;
       const reason = error instanceof Error ? error.message : String(error);
@@ -344,18 +373,15 @@ export class Remoting implements RemoteSender, AssociationEvents {
       this.host.deadLetter(message, ref.key, error instanceof Error ? error : reason);
       return;
     }
+    const length = frame.end - frame.start;
     const maxFrameSize = this.settings.connection.maxFrameSize;
-    if (frame.length - LENGTH_FIELD_BYTES > maxFrameSize) {
+    if (length - LENGTH_FIELD_BYTES > maxFrameSize) {
       this.tooLarge++;
-      const node = formatHostPort(address.host!, address.port!);
-      this.host.deadLetter(message, ref.key, new MessageTooLargeError(describeValue(message), frame.length - LENGTH_FIELD_BYTES, maxFrameSize, 'maxFrameSize', node));
+      const node = formatHostPort(host, port);
+      this.host.deadLetter(message, ref.key, new MessageTooLargeError(describeValue(message), length - LENGTH_FIELD_BYTES, maxFrameSize, 'maxFrameSize', node));
       return;
     }
-    // Only this class sets `outbound`, always to an Association; a retired one is replaced.
-    let association = ref.outbound as Association | undefined;
-    if (association === undefined || association.isRetired) association = ref.outbound = this.association(address.host!, address.port!);
-    association.lastUsed = ++this.useCounter;
-    association.send(frame, message, ref);
+    association.queue(frame.buffer, frame.start, length, message, ref);
   }
 
   // ---- remote watch ------------------------------------------------------------------------
@@ -614,32 +640,61 @@ export class Remoting implements RemoteSender, AssociationEvents {
     this.events.handshakeFailed(association.key, 'outbound', reason);
   }
 
+  /** Names the peer defines on `connection` for the frames that follow (MalformedFrameError closes it). */
+  names(connection: Connection, buffer: Buffer, start: number, end: number): void {
+    let names = this.namesOf(connection);
+    if (names === undefined) {
+      this.inboundNames.set(connection, (names = new InboundNames()));
+      this.lastNamesConnection = undefined;
+    }
+    names.define(buffer, start, end);
+  }
+
+  private namesOf(connection: Connection): InboundNames | undefined {
+    if (connection === this.lastNamesConnection) return this.lastNames;
+    const names = this.inboundNames.get(connection);
+    this.lastNamesConnection = connection;
+    this.lastNames = names;
+    return names;
+  }
+
   /** Delivers one incoming actor message to a local actor, or to this node's dead letters. */
   message(connection: Connection, buffer: Buffer, start: number, end: number, owned: boolean): void {
-    const decoded = this.serialization.decodeMessage(buffer, start, end, connection.peer!, owned);
+    const decoded = this.serialization.decodeMessage(buffer, start, end, connection.peer!, owned, this.namesOf(connection));
     this.received++;
     this.receivedBytes += end - start + FRAME_HEADER_BYTES;
-    const { path, uid, nodeUid } = decoded;
-    if (path === REMOTE_WATCHER_PATH) {
+    // The decoded object is reused by the next frame: take what it holds.
+    const { to, uid, nodeUid, payload, problem } = decoded;
+    if (to === REMOTE_WATCHER_PATH) {
       this.watchMessage(connection.peer!, decoded);
+      decoded.payload = undefined;
       return;
     }
-    if (decoded.problem !== undefined) {
-      this.host.deadLetter(decoded.payload, this.localAddress(path, uid), decoded.problem);
+    decoded.payload = undefined;
+    if (problem !== undefined) {
+      this.host.deadLetter(payload, this.localAddress(to, uid), problem);
       return;
     }
     const self = this.host.identity.uid;
     if (nodeUid !== 0 && nodeUid !== self) {
       this.host.deadLetter(
-        decoded.payload,
-        this.localAddress(path, uid),
+        payload,
+        this.localAddress(to, uid),
         oldIncarnationReason(nodeUid, self),
       );
       return;
     }
+    if (typeof to === 'number') {
+      // A reply to one of our asks, by id: the uid check stands in for the path's.
+      const ask = this.host.resolveAsk<unknown>(to, uid);
+      if (ask === undefined) this.host.deadLetter(payload, this.localAddress(to, uid), `no such actor on this node (sent by ${connection.peer})`);
+      else ask.tell(payload);
+      return;
+    }
+    const path = to;
     if (!this.host.remoteDelivery.allows(path)) {
       this.host.deadLetter(
-        decoded.payload,
+        payload,
         this.localAddress(path, uid),
         `remote peers may not message ${printable(path)} (sent by ${connection.peer}; allow a path with the remoteDeliveryPaths option)`,
       );
@@ -647,14 +702,14 @@ export class Remoting implements RemoteSender, AssociationEvents {
     }
     const target = this.host.resolveLocal<unknown>(path, uid === 0 ? undefined : uid);
     if (target === undefined) {
-      this.host.deadLetter(decoded.payload, this.localAddress(path, uid), `no such actor on this node (sent by ${connection.peer})`);
+      this.host.deadLetter(payload, this.localAddress(path, uid), `no such actor on this node (sent by ${connection.peer})`);
       return;
     }
     // Counted until the actor takes it out of its mailbox; at the credit the socket stops being read.
     const credit = (connection.credit ??= new InboundCredit(connection, this.settings.inboundCreditMessages, this.creditTotals));
     credit.handOver();
     try {
-      target.tellWithReceipt(decoded.payload, credit);
+      target.tellWithReceipt(payload, credit);
     } catch (error) {
       // A local delivery problem is not the peer's fault: never close the connection for it.
       this.log.error(`Delivering a remote message to ${printable(path, 200)} failed: ${describeValue(error)}`);
@@ -701,8 +756,10 @@ export class Remoting implements RemoteSender, AssociationEvents {
     if (this.lastAssociation === association) this.lastAssociation = undefined;
   }
 
-  private localAddress(path: string, uid: number): string {
+  /** A recipient as dead letters name it: an ask id reads as the ask's `/temp` path. */
+  private localAddress(to: string | number, uid: number): string {
     const self = this.host.identity;
+    const path = typeof to === 'number' ? `/temp/$${to.toString(36)}` : to;
     return `actor://${self.system}@${self.hostPort}${path}#${uid}`;
   }
 

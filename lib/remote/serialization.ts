@@ -22,7 +22,7 @@
  * `Object.create(prototype)` plus data properties (no setter or constructor of the
  * payload's choosing runs), and only registered names are ever instantiated.
  */
-import { ActorAddress, describeValue, InternalActorRef, printable, type ActorRef, type NodeLocation } from '../actor/index.js';
+import { ActorAddress, InternalActorRef, PendingAsk, describeValue, printable, type ActorRef, type NodeLocation } from '../actor/index.js';
 import {
   MalformedFrameError,
   RemoteError,
@@ -31,10 +31,13 @@ import {
   UnregisteredClassError,
 } from './errors.js';
 import { FRAME_HEADER_BYTES, FrameKind, writeFrameHeader } from './frame-codec.js';
+import { FrameReader, NOT_SIMPLE, type ReadEnvelope } from './frame-reader.js';
+import { FrameWriter, NO_ROOM, sameLocation } from './frame-writer.js';
 import { MsgpackGuard, RESERVED_KEYS } from './msgpack-guard.js';
+import type { InboundNames, OutboundNames } from './name-table.js';
 import { msgpackr, type Packr, type Unpackr } from './msgpackr.js';
 
-const { Packr, Unpackr, RESERVE_START_SPACE, addExtension } = msgpackr;
+const { Packr, Unpackr, RESERVE_START_SPACE, REUSE_BUFFER_MODE, addExtension } = msgpackr;
 
 /** A class, abstract or not, whose instances are `T`. */
 export type ClassOf<T> = Function & { prototype: T };
@@ -63,9 +66,13 @@ export interface SerializableOptions<T> {
 interface ClassEntry {
   readonly name: string;
   readonly cls: Function;
-  write(value: object): unknown[];
+  /** Present for a custom codec (the wire form is then `[name, toWire(value)]`). */
+  readonly codec?: ClassCodec<object>;
+  /** `names`: the connection's table, to write names as ids (absent: as strings). */
+  write(value: object, names: OutboundNames | undefined): unknown[];
   /** Rebuilds from the wire array; throws (TypeError…) when the data does not fit. */
-  read(data: unknown[]): object;
+  /** `names`: the connection's table, for names sent as ids; MalformedFrameError for an unknown id. */
+  read(data: unknown[], names: InboundNames | undefined): object;
 }
 
 /** Stands in for an instance of a class the receiving node does not know; such messages become dead letters. */
@@ -81,6 +88,8 @@ export interface SerializationHost {
   readonly location: NodeLocation;
   /** `nodeUid`: the incarnation of the ref's node when known (0: any). */
   resolveRef<T>(address: ActorAddress, nodeUid?: number): ActorRef<T>;
+  /** The replyTo of ask `askId` (uid `askUid`) made by the node `origin`; without it, the ref at its `/temp` path. */
+  resolveAskRef?<T>(origin: MessageOrigin, askId: number, askUid: number): ActorRef<T>;
 }
 
 export interface SerializationOptions {
@@ -104,14 +113,39 @@ export interface MessageOrigin extends NodeLocation {
   readonly uid: number;
 }
 
-/** One decoded Message frame. `problem` is set when the payload cannot be delivered (then `payload` may be a stand-in). */
+/** Where encodeMessageInto put a frame: `buffer[start, end)`. Valid until the next call. */
+export interface EncodedFrame {
+  buffer: Buffer;
+  start: number;
+  end: number;
+}
+
+/**
+ * Bytes msgpackr wants free where it starts packing (below that it packs into a buffer of its
+ * own); an association starts a new chunk rather than offer less.
+ */
+export const ENCODE_ROOM_BYTES = 0x800 + 16;
+
+/**
+ * One decoded Message frame. `problem` is set when the payload cannot be delivered (then
+ * `payload` may be a stand-in). The recipient `to` is a path, or (a number) the id of one
+ * of this node's pending asks.
+ */
 export interface DecodedMessage {
-  readonly path: string;
-  readonly uid: number;
+  to: string | number;
+  uid: number;
   /** The incarnation of this node the sender addressed (0: any). */
-  readonly nodeUid: number;
-  readonly payload: unknown;
-  readonly problem?: string;
+  nodeUid: number;
+  payload: unknown;
+  problem: string | undefined;
+}
+
+/**
+ * Where a path is expected on the wire (a message's recipient, a ref), a negative integer
+ * -(n + 1) names ask n of the node the path belongs to instead: replies to asks carry no path.
+ */
+function askOf(id: number): number {
+  return -1 - id;
 }
 
 // Application extension type codes (msgpackr reserves others for its built-ins).
@@ -176,7 +210,8 @@ function makeEntry<T extends object>(cls: ClassOf<T>, nameOrOptions?: string | S
     return {
       name,
       cls,
-      write: value => [name, codec.toWire(value)],
+      codec,
+      write: (value, names) => [names ? names.idOf(name, true) : name, codec.toWire(value)],
       read: data => {
         if (data.length !== 2) throw new TypeError('expected [name, data]');
         return codec.fromWire(data[1]);
@@ -217,20 +252,24 @@ function fieldEntry(name: string, prototype: object, cls: Function): ClassEntry 
   return {
     name,
     cls,
-    write: value => {
-      const out: unknown[] = [name];
+    write: (value, names) => {
       const keys = Object.keys(value);
+      const out: unknown[] = new Array(1 + 2 * keys.length);
+      out[0] = names ? names.idOf(name, true) : name;
       for (let i = 0; i < keys.length; i++) {
-        if (isReservedKey(keys[i])) throw reservedKeyError(keys[i], name);
-        out.push(keys[i], (value as Record<string, unknown>)[keys[i]]);
+        const key = keys[i];
+        if (isReservedKey(key)) throw reservedKeyError(key, name);
+        out[1 + 2 * i] = names ? names.idOf(key, true) : key;
+        out[2 + 2 * i] = (value as Record<string, unknown>)[key];
       }
       return out;
     },
-    read: data => {
+    read: (data, names) => {
       if ((data.length & 1) !== 1) throw new TypeError('expected [name, key, value, …]');
       const instance = Object.create(prototype) as Record<string, unknown>;
       for (let i = 1; i < data.length; i += 2) {
-        const key = data[i];
+        let key = data[i];
+        if (typeof key === 'number' && names) key = names.name(key);
         if (typeof key !== 'string') throw new TypeError('field names must be strings');
         // An own `constructor` would hide the class from the next hop's serializer; `__proto__` is never data.
         if (isReservedKey(key)) throw new TypeError(`field name "${key}" is reserved`);
@@ -261,27 +300,30 @@ function accessorNames(prototype: object | null): Set<string> {
 
 interface ReadContext {
   serialization: Serialization;
-  origin: NodeLocation;
-  /** Incarnation of the origin node (0: unknown). */
-  originUid: number;
+  /** Names the writer defined on the connection (absent: names are strings). */
+  names?: InboundNames;
+  /** The node that wrote the value, with its incarnation (0: unknown). */
+  origin: MessageOrigin;
   problem?: string;
 }
 
 let writing: Serialization | undefined;
+/** The table of the connection a frame is being encoded for (absent: names as strings). */
+let writingNames: OutboundNames | undefined;
 let reading: ReadContext | undefined;
 
 function writeClass(value: object): unknown {
   const entry = writing ? writing.entryOf(value.constructor) : catalogueByClass.get(value.constructor);
   if (!entry) throw new UnregisteredClassError(describeValue(value));
-  return entry.write(value);
+  return entry.write(value, writingNames);
 }
 
 function readClass(data: unknown): unknown {
-  if (!Array.isArray(data) || data.length < 1 || typeof data[0] !== 'string') {
+  if (!Array.isArray(data) || data.length < 1 || (typeof data[0] !== 'string' && typeof data[0] !== 'number')) {
     throw new MalformedFrameError('a class instance must be an array headed by its name');
   }
-  const name = data[0];
   const ctx = reading;
+  const name = typeof data[0] === 'string' ? data[0] : nameOf(data[0], ctx);
   const entry = ctx ? ctx.serialization.entryByName(name) : catalogueByName.get(name);
   if (!entry) {
     if (ctx) {
@@ -291,21 +333,32 @@ function readClass(data: unknown): unknown {
     return new UnknownClassPayload(name, data.slice(1));
   }
   try {
-    return entry.read(data);
+    return entry.read(data, ctx?.names);
   } catch (error) {
+    // An id the connection never defined is the peer breaking the protocol, not a bad payload.
+    if (error instanceof MalformedFrameError) throw error;
     if (ctx) ctx.problem ??= `could not rebuild an instance of "${printable(name, MAX_NAME_LENGTH)}": ${errorText(error)}`;
     return new UnknownClassPayload(name, data.slice(1));
   }
 }
 
+/** The name a peer sent as the id `id` on the connection being read. */
+function nameOf(id: number, ctx: ReadContext | undefined): string {
+  if (!ctx?.names) throw new MalformedFrameError('a name sent as an id, where no names are defined');
+  return ctx.names.name(id);
+}
+
 function writeRef(ref: InternalActorRef<unknown>): unknown {
-  const a = ref.address;
   const own = writing?.host.location;
-  // Refs to the writer's own actors (every replyTo) travel as [path, uid]: the reader knows who wrote them.
-  if (own && a.system === own.system && a.port === own.port && a.host === own.host) return [a.path, a.uid];
+  // The replyTo of the writer's own ask: its id and uid, no path (see askOf).
+  if (ref instanceof PendingAsk && own && sameLocation(ref.location, own)) return [askOf(ref.id), ref.uid];
+  const a = ref.address;
+  const path = writingNames ? writingNames.idOf(a.path, false) : a.path;
+  // Refs to the writer's own actors travel as [path, uid]: the reader knows who wrote them.
+  if (own && sameLocation(a, own)) return [path, a.uid];
   const nodeUid = (ref as { nodeUid?: number }).nodeUid;
-  if (nodeUid) return [a.path, a.uid, a.system, a.host ?? null, a.port ?? null, nodeUid];
-  return [a.path, a.uid, a.system, a.host ?? null, a.port ?? null];
+  if (nodeUid) return [path, a.uid, a.system, a.host ?? null, a.port ?? null, nodeUid];
+  return [path, a.uid, a.system, a.host ?? null, a.port ?? null];
 }
 
 function readRef(data: unknown): unknown {
@@ -314,17 +367,25 @@ function readRef(data: unknown): unknown {
   if (!Array.isArray(data) || (data.length !== 2 && data.length !== 5 && data.length !== 6)) {
     throw new MalformedFrameError('an actor ref must be [path, uid] or [path, uid, system, host, port, nodeUid?]');
   }
-  const [path, uid] = data as [unknown, unknown];
-  if (typeof path !== 'string' || path.length > MAX_PATH_LENGTH || path.charCodeAt(0) !== 47 /* / */) {
-    throw new MalformedFrameError('actor ref path must be a string starting with /');
-  }
+  let path = data[0] as unknown;
+  const uid = data[1] as unknown;
   if (typeof uid !== 'number' || !Number.isSafeInteger(uid) || uid < 0) throw new MalformedFrameError('actor ref uid must be a non-negative integer');
+  if (typeof path === 'number' && data.length === 2 && Number.isSafeInteger(path) && path < 0) {
+    const o = ctx.origin;
+    const host = ctx.serialization.host;
+    if (host.resolveAskRef) return host.resolveAskRef(o, askOf(path), uid);
+    return host.resolveRef(new ActorAddress(o.system, `/temp/$${askOf(path).toString(36)}`, uid, o.host, o.port), o.uid);
+  }
+  if (typeof path === 'number') path = nameOf(path, ctx);
+  if (typeof path !== 'string' || path.length > MAX_PATH_LENGTH || path.charCodeAt(0) !== 47 /* / */) {
+    throw new MalformedFrameError('actor ref path must be a string starting with / (or [ask, uid] with a negative ask)');
+  }
   let address: ActorAddress;
   let nodeUid = 0;
   if (data.length === 2) {
     const o = ctx.origin;
     address = new ActorAddress(o.system, path, uid, o.host, o.port);
-    nodeUid = ctx.originUid;
+    nodeUid = o.uid;
   } else {
     if (data.length === 6) {
       nodeUid = data[5] as number;
@@ -345,22 +406,6 @@ function readRef(data: unknown): unknown {
 
 addExtension({ Class: RegisteredInstance, type: CLASS_EXT, write: writeClass, read: readClass });
 addExtension({ Class: InternalActorRef, type: REF_EXT, write: writeRef, read: readRef });
-
-/** Frames up to this size are scanned for binary fields and decoded in place when they have none. */
-const SCAN_LIMIT = 256;
-
-/**
- * False only when no byte could start a MessagePack bin (0xc4-0xc6), the one type msgpackr
- * decodes as a view of its input. Other bytes of that value (inside numbers or strings) merely
- * cost a needless copy. Scanning a small frame is cheaper than allocating a copy of it.
- */
-function mayHoldBinary(buffer: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const b = buffer[i];
-    if (b >= 0xc4 && b <= 0xc6) return true;
-  }
-  return false;
-}
 
 /**
  * Plain objects become records; any other object reaching this point is an unregistered
@@ -412,6 +457,21 @@ export class Serialization {
   private readonly guard: MsgpackGuard;
   /** Reused for every frame: decoding is synchronous, and nested decodes save and restore `reading`. */
   private readonly wireContext: ReadContext;
+  /** The `[to, uid, nodeUid, message]` array of in-place encoding, reused (never while nested). */
+  private readonly envelope: unknown[] = [undefined, 0, 0, undefined];
+  private readonly encoded: EncodedFrame = { buffer: Buffer.alloc(0), start: 0, end: 0 };
+  /** unpack's options, reused: decoding is synchronous. */
+  private readonly range = { start: 0, end: 0 };
+  /** Writes common messages by hand (absent with structuredClone, whose references only msgpackr tracks). */
+  private readonly writer?: FrameWriter;
+  /** Reads common frames by hand (see FrameReader); the envelope it fills is reused. */
+  private readonly reader = new FrameReader({ readClass, readRef });
+  private readonly readEnvelope: ReadEnvelope = { to: undefined, uid: undefined, nodeUid: undefined, payload: undefined };
+  private readonly decoded: DecodedMessage = { to: '', uid: 0, nodeUid: 0, payload: undefined, problem: undefined };
+  /** @internal Off: every frame goes through msgpackr (tests compare the two). */
+  readByHand = true;
+  /** Where the writer's msgpackr-packed values go before they are copied into the frame. */
+  private readonly scratch = Buffer.allocUnsafeSlow(8192);
 
   constructor(
     readonly host: SerializationHost,
@@ -441,7 +501,19 @@ export class Serialization {
       structuredClone,
       mapsAsObjects: false,
     });
-    this.wireContext = { serialization: this, origin: host.location, originUid: 0 };
+    this.wireContext = { serialization: this, origin: { ...host.location, uid: 0 } };
+    if (!structuredClone) {
+      this.writer = new FrameWriter({
+        location: host.location,
+        classOf: cls => this.entryOf(cls),
+        fallback: value => {
+          this.packr.useBuffer(this.scratch);
+          return this.packr.pack(value);
+        },
+        reservedKeyError: (key, className) => reservedKeyError(key, className),
+        changedWhileWritten: className => new SerializationError(`Message could not be serialized: an instance of ${className} lost fields while it was being written`),
+      });
+    }
   }
 
   /** Registers `cls` for this system; messages naming it can then be sent and received here. */
@@ -484,7 +556,7 @@ export class Serialization {
     }
     if (reserved !== undefined) throw new SerializationError(reservedKeyProblem(reserved));
     const previous = reading;
-    const ctx: ReadContext = { serialization: this, origin: this.host.location, originUid: 0 };
+    const ctx: ReadContext = { serialization: this, origin: { ...this.host.location, uid: 0 } };
     reading = ctx;
     try {
       const value = this.unpackr.unpack(copy);
@@ -500,14 +572,16 @@ export class Serialization {
   // ---- wire (used by the transport) ------------------------------------------------------
 
   /**
-   * A complete Message frame for `message` to the actor at `path#uid` on the peer, addressed
-   * to the peer's incarnation `nodeUid` (0: any). Throws SerializationError.
+   * A complete Message frame for `message` to the actor at `to#uid` on the peer, addressed
+   * to the peer's incarnation `nodeUid` (0: any); `to` is a path, or (a number) the id of one
+   * of the peer's pending asks, `uid` then being the ask's uid. Throws SerializationError.
    */
-  encodeMessage(path: string, uid: number, nodeUid: number, message: unknown): Buffer {
+  encodeMessage(to: string | number, uid: number, nodeUid: number, message: unknown): Buffer {
     const previous = writing;
     writing = this;
     try {
-      const frame = this.packr.pack([path, uid, nodeUid, message], RESERVE_START_SPACE | FRAME_HEADER_BYTES);
+      // A copy: the next in-place encoding may reuse the bytes after the packer's position.
+      const frame = Buffer.from(this.packr.pack([typeof to === 'number' ? askOf(to) : to, uid, nodeUid, message], RESERVE_START_SPACE | FRAME_HEADER_BYTES));
       return writeFrameHeader(frame, FrameKind.Message);
     } catch (error) {
       throw asSerializationError(error);
@@ -517,18 +591,83 @@ export class Serialization {
   }
 
   /**
+   * Like encodeMessage, but packs straight into `buffer` at `offset` (an association's chunk,
+   * with at least ENCODE_ROOM_BYTES free): no copy and no allocation for the frame. A message
+   * that does not fit ends up in a buffer msgpackr allocates (then `buffer` is another one).
+   * The frame is `result.buffer[result.start, result.end)`; the result object is reused.
+   */
+  encodeMessageInto(buffer: Buffer, offset: number, to: string | number, uid: number, nodeUid: number, message: unknown, names?: OutboundNames): EncodedFrame {
+    const out = this.encoded;
+    if (writing === undefined && this.writer !== undefined) {
+      writing = this;
+      writingNames = names;
+      try {
+        const end = this.writer.writeBody(buffer, offset + FRAME_HEADER_BYTES, typeof to === 'number' ? askOf(to) : to, uid, nodeUid, message, names);
+        buffer.writeUInt32BE(end - offset - 4, offset);
+        buffer[offset + 4] = FrameKind.Message;
+        out.buffer = buffer;
+        out.start = offset;
+        out.end = end;
+        return out;
+      } catch (error) {
+        // Too large for the room left: msgpackr below packs it into a buffer of its own.
+        if (error !== NO_ROOM) throw asSerializationError(error);
+      } finally {
+        writing = writingNames = undefined;
+      }
+    }
+    if (writing !== undefined) {
+      // Inside another pack (a codec that sends while it encodes): msgpackr's buffer is busy.
+      const frame = this.encodeMessage(to, uid, nodeUid, message);
+      out.buffer = frame;
+      out.start = 0;
+      out.end = frame.length;
+      return out;
+    }
+    const packr = this.packr;
+    const envelope = this.envelope;
+    writing = this;
+    writingNames = names;
+    try {
+      // msgpackr starts on an 8-byte boundary: start there and reserve the bytes up to the frame.
+      const aligned = offset & ~7;
+      const reserved = offset - aligned + FRAME_HEADER_BYTES;
+      packr.useBuffer(buffer);
+      packr.position = aligned;
+      envelope[0] = typeof to === 'number' ? askOf(to) : names ? names.idOf(to, false) : to;
+      envelope[1] = uid;
+      envelope[2] = nodeUid;
+      envelope[3] = message;
+      const result = packr.pack(envelope, REUSE_BUFFER_MODE | RESERVE_START_SPACE | reserved) as Buffer & { start: number; end: number };
+      const start = result.start + reserved - FRAME_HEADER_BYTES;
+      const end = result.end;
+      result.writeUInt32BE(end - start - 4, start);
+      result[start + 4] = FrameKind.Message;
+      out.buffer = result;
+      out.start = start;
+      out.end = end;
+      return out;
+    } catch (error) {
+      throw asSerializationError(error);
+    } finally {
+      envelope[0] = envelope[3] = undefined;
+      writing = writingNames = undefined;
+    }
+  }
+
+  /**
    * Decodes the body of a Message frame written by the node `origin`. Throws
    * MalformedFrameError when the bytes are not a message (the connection then closes); a
    * payload this node cannot deliver (an unknown class, a reserved key) is not malformed:
-   * it is reported in `problem`.
+   * it is reported in `problem`. The result object is reused by the next call.
    */
-  decodeMessage(buffer: Buffer, start: number, end: number, origin: MessageOrigin, owned = false): DecodedMessage {
+  decodeMessage(buffer: Buffer, start: number, end: number, origin: MessageOrigin, owned = false, names?: InboundNames): DecodedMessage {
     // Linear and bounded: whatever msgpackr is handed next ends exactly at `end`.
     const reserved = this.guard.check(buffer, start, end);
-    if (!owned && (end - start > SCAN_LIMIT || mayHoldBinary(buffer, start, end))) {
-      // Binary fields decode as views of the frame, so a frame inside a socket chunk is copied
-      // first (small ones into Node's buffer pool): views then pin the frame, never the chunk,
-      // and no per-field allocation is needed.
+    if (!owned && this.guard.sawBinary) {
+      // Binary fields decode as views of the frame, so a frame with one inside a socket chunk
+      // is copied first (small ones into Node's buffer pool): views then pin the frame, never
+      // the chunk, and no per-field allocation is needed.
       const copy = Buffer.allocUnsafe(end - start);
       buffer.copy(copy, 0, start, end);
       buffer = copy;
@@ -538,12 +677,28 @@ export class Serialization {
     const previous = reading;
     const ctx = this.wireContext;
     ctx.origin = origin;
-    ctx.originUid = origin.uid;
+    ctx.names = names;
     ctx.problem = undefined;
     reading = ctx;
-    let decoded: unknown;
+    const envelope = this.readEnvelope;
     try {
-      decoded = this.unpackr.unpack(buffer, { start, end });
+      let read = false;
+      if (this.guard.sawOnlySimple && this.readByHand) {
+        try {
+          read = this.reader.readEnvelope(buffer, start, envelope);
+        } catch (error) {
+          if (error !== NOT_SIMPLE) throw error;
+          ctx.problem = undefined;
+        }
+      }
+      if (!read) {
+        const range = this.range;
+        range.start = start;
+        range.end = end;
+        const decoded = this.unpackr.unpack(buffer, range) as unknown;
+        if (!Array.isArray(decoded) || decoded.length !== 4) throw new MalformedFrameError('a message must be [path, uid, nodeUid, payload]');
+        [envelope.to, envelope.uid, envelope.nodeUid, envelope.payload] = decoded as unknown[];
+      }
     } catch (error) {
       if (error instanceof RemoteError) throw error;
       if (error instanceof RangeError) throw new MalformedFrameError('the message is nested too deeply to decode');
@@ -551,16 +706,28 @@ export class Serialization {
     } finally {
       reading = previous;
     }
-    if (!Array.isArray(decoded) || decoded.length !== 4) throw new MalformedFrameError('a message must be [path, uid, nodeUid, payload]');
-    const [path, uid, nodeUid, payload] = decoded as [unknown, unknown, unknown, unknown];
-    if (typeof path !== 'string' || path.charCodeAt(0) !== 47 || path.length > MAX_PATH_LENGTH) {
-      throw new MalformedFrameError('message recipient path must be a string starting with /');
+    const { to: recipient, uid, nodeUid, payload } = envelope;
+    envelope.payload = undefined;
+    let to: string | number;
+    if (typeof recipient === 'number' && Number.isSafeInteger(recipient) && recipient < 0) {
+      to = askOf(recipient);
+    } else {
+      const path = typeof recipient === 'number' ? nameOf(recipient, ctx) : recipient;
+      if (typeof path !== 'string' || path.charCodeAt(0) !== 47 || path.length > MAX_PATH_LENGTH) {
+        throw new MalformedFrameError('message recipient must be a path starting with / (or a negative ask id)');
+      }
+      to = path;
     }
     if (typeof uid !== 'number' || !Number.isSafeInteger(uid) || uid < 0) throw new MalformedFrameError('message recipient uid must be a non-negative integer');
     if (typeof nodeUid !== 'number' || !Number.isSafeInteger(nodeUid) || nodeUid < 0) throw new MalformedFrameError('message node uid must be a non-negative integer');
     // A payload with a reserved key is never handed on, not even to dead-letter listeners.
-    if (reserved !== undefined) return { path, uid, nodeUid, payload: undefined, problem: reservedKeyProblem(reserved) };
-    return { path, uid, nodeUid, payload, problem: ctx.problem };
+    const out = this.decoded;
+    out.to = to;
+    out.uid = uid;
+    out.nodeUid = nodeUid;
+    out.payload = reserved === undefined ? payload : undefined;
+    out.problem = reserved === undefined ? ctx.problem : reservedKeyProblem(reserved);
+    return out;
   }
 
   /** @internal */

@@ -1,15 +1,20 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { until } from '../support/eventually.js';
 import { ManualScheduler } from '../support/manual-scheduler.js';
 import {
   ActorSystem,
+  ActorSystemError,
   ActorSystemTerminatedError,
+  AskFailedError,
   AskTimeoutError,
   Behaviors,
+  DEFAULT_MAX_PENDING_ASKS,
+  DeadLetter,
+  TooManyPendingAsksError,
   Terminated,
   type ActorRef,
 } from '../../lib/index.js';
-import { until } from '../support/eventually.js';
 
 class Ping {
   constructor(
@@ -151,6 +156,131 @@ describe('ask', () => {
     scheduler.advance(1000);
     expect(await slow).toBeInstanceOf(AskTimeoutError);
     expect(await stuck).toBeInstanceOf(AskTimeoutError);
+  });
+});
+
+describe('the reply endpoint', () => {
+  let system: ActorSystem;
+  beforeEach(() => {
+    system = ActorSystem.create('replies', { logLevel: 'silent' });
+  });
+  afterEach(() => system.terminate());
+
+  it('names each pending ask under /temp, and answers its path only with its uid, only while it is pending', async () => {
+    let replyTo!: ActorRef<string>;
+    const silent = system.spawn(
+      Behaviors.receiveMessage<{ replyTo: ActorRef<string> }>(m => {
+        replyTo = m.replyTo;
+      }),
+      'holder',
+    );
+    const pending = system.ask<string>(silent, r => ({ replyTo: r }), 1000);
+    await until(() => replyTo !== undefined, 'the ask to arrive');
+    const { path, uid } = replyTo.address;
+    expect(path).toMatch(/^\/temp\/\$[0-9a-z]+$/);
+    expect(uid).toBeGreaterThan(0);
+    expect(system.resolveLocal(path)).toBeUndefined();
+    expect(system.resolveLocal(path, uid + 1)).toBeUndefined();
+    expect(system.resolveLocal(path, 0)).toBeUndefined();
+    // Only the canonical spelling names it.
+    expect(system.resolveLocal(path.replace('$', '$0'), uid)).toBeUndefined();
+    const found = system.resolveLocal<string>(path, uid);
+    expect(found?.equals(replyTo)).toBe(true);
+    found!.tell('via the path');
+    expect(await pending).toBe('via the path');
+    expect(system.resolveLocal(path, uid)).toBeUndefined();
+  });
+
+  it('tells a reply from the ask that reuses a settled one\'s slot by its uid', async () => {
+    const holder: ActorRef<string>[] = [];
+    const keeper = system.spawn(
+      Behaviors.receiveMessage<{ replyTo: ActorRef<string> }>(m => {
+        holder.push(m.replyTo);
+      }),
+      'keeper',
+    );
+    const first = system.ask<string>(keeper, r => ({ replyTo: r }), 1000);
+    await until(() => holder.length === 1, 'the first ask to arrive');
+    holder[0].tell('first');
+    expect(await first).toBe('first');
+    const second = system.ask<string>(keeper, r => ({ replyTo: r }), 1000);
+    await until(() => holder.length === 2, 'the second ask to arrive');
+    expect(holder[1].path).toBe(holder[0].path);
+    expect(holder[1].equals(holder[0])).toBe(false);
+    const dead: DeadLetter[] = [];
+    system.eventStream.subscribe(DeadLetter, d => dead.push(d));
+    holder[0].tell('late, for the first');
+    expect(dead.map(d => d.reason)).toEqual(['reply arrived after the ask completed']);
+    holder[1].tell('second');
+    expect(await second).toBe('second');
+  });
+
+  it('fails an ask at once when its message is dead-lettered on the way to its target', async () => {
+    const gone = system.spawn(Behaviors.ignore as never, 'gone') as ActorRef<{ replyTo: ActorRef<string> }>;
+    system.stop(gone as ActorRef<never>);
+    await until(() => system.resolveLocal('/user/gone') === undefined, 'the actor to stop');
+    const started = Date.now();
+    const error = await system.ask<string>(gone, r => ({ replyTo: r }), 10_000).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(AskFailedError);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('refuses an ask beyond maxPendingAsks at once with TooManyPendingAsksError, and takes asks again once one settled', async () => {
+    await using bounded = ActorSystem.create('bounded', { logLevel: 'silent', maxPendingAsks: 3 });
+    const held: ActorRef<string>[] = [];
+    const holder = bounded.spawn(Behaviors.receiveMessage<{ replyTo: ActorRef<string> }>(m => void held.push(m.replyTo)), 'holder');
+    const asks = [1, 2, 3].map(() => bounded.ask<string>(holder, r => ({ replyTo: r }), 10_000));
+    let built = false;
+    const refused = await bounded
+      .ask<string>(holder, r => {
+        built = true;
+        return { replyTo: r };
+      }, 10_000)
+      .catch((e: Error) => e);
+    expect(refused).toBeInstanceOf(TooManyPendingAsksError);
+    expect(refused).toBeInstanceOf(ActorSystemError);
+    expect((refused as TooManyPendingAsksError).message).toBe(
+      'Ask to /user/holder refused: 3 asks are already waiting for replies (maxPendingAsks); wait for replies before asking more, use shorter ask timeouts, or raise maxPendingAsks',
+    );
+    expect(built).toBe(false);
+    await until(() => held.length === 3, 'the asks to arrive');
+    held[0].tell('one');
+    expect(await asks[0]).toBe('one');
+    const fourth = bounded.ask<string>(holder, r => ({ replyTo: r }), 10_000);
+    await until(() => held.length === 4, 'the fourth ask to arrive');
+    held[3].tell('four');
+    expect(await fourth).toBe('four');
+    held[1].tell('two');
+    held[2].tell('three');
+    expect(await Promise.all(asks.slice(1))).toEqual(['two', 'three']);
+  });
+
+  it('defaults maxPendingAsks to 100,000 and refuses a value that is not a positive integer', () => {
+    expect(DEFAULT_MAX_PENDING_ASKS).toBe(100_000);
+    for (const bad of [0, -1, 1.5, NaN]) {
+      expect(() => ActorSystem.create('bad', { maxPendingAsks: bad })).toThrow(/maxPendingAsks must be a positive integer/);
+    }
+  });
+
+  it('fails the pending asks to a target when failPendingAsks matches it (node loss), with the reason', async () => {
+    class Probing extends ActorSystem {
+      static make(): Probing {
+        return new Probing({ system: 'probing' }, { logLevel: 'silent' });
+      }
+      fail(reason: string): number {
+        return this.failPendingAsks(target => target.path === '/user/far', reason);
+      }
+    }
+    await using probing = Probing.make();
+    const far = probing.spawn(Behaviors.ignore as never, 'far') as ActorRef<{ replyTo: ActorRef<string> }>;
+    const near = probing.spawn(Behaviors.ignore as never, 'near') as ActorRef<{ replyTo: ActorRef<string> }>;
+    const toFar = probing.ask<string>(far, r => ({ replyTo: r }), 10_000).catch((e: Error) => e);
+    const toNear = probing.ask<string>(near, r => ({ replyTo: r }), 50).catch((e: Error) => e);
+    expect(probing.fail('node gone')).toBe(1);
+    const error = await toFar;
+    expect(error).toBeInstanceOf(AskFailedError);
+    expect((error as Error).message).toMatch(/to \/user\/far failed: node gone$/);
+    expect(await toNear).toBeInstanceOf(AskTimeoutError);
   });
 });
 

@@ -10,6 +10,7 @@ import { FrameKind } from '../../lib/remote/frame-codec.js';
 import { encodeHello, newNonce } from '../../lib/remote/handshake.js';
 import { NodeIdentity } from '../../lib/remote/node-identity.js';
 import { eventually } from '../support/eventually.js';
+import { classInstanceByIds, messageBodyTo, namesBody } from './support/hostile-frames.js';
 import { RawClient, rawHandshake, startNode, terminateAll, type TestNode } from './support/nodes.js';
 
 @Serializable('fuzz.Ping')
@@ -40,7 +41,7 @@ const randomBytes = fc.uint8Array({ minLength: 1, maxLength: 512 }).map(b => Buf
 
 /** Random frames: valid framing around random bodies and kinds, so the decoder gets past the length check. */
 const randomFrames = fc
-  .array(fc.record({ kind: fc.integer({ min: 0, max: 20 }), body: fc.uint8Array({ maxLength: 200 }) }), { minLength: 1, maxLength: 4 })
+  .array(fc.record({ kind: fc.integer({ min: 0, max: 21 }), body: fc.uint8Array({ maxLength: 200 }) }), { minLength: 1, maxLength: 4 })
   .map(frames => Buffer.concat(frames.map(f => encodeFrame(f.kind, f.body))));
 
 describe('Fuzzing the frame decoder and handshake', () => {
@@ -99,6 +100,12 @@ describe('Fuzzing the frame decoder and handshake', () => {
       refOnRaw.encodeMessage('/user/echo', 0, 0, { n: 1, list: [1, 2, 3], when: new Date(0) }),
       refOnRaw.encodeMessage('/user/nobody', 5, 0, new Map([['k', 'v']])),
       encodeFrame(FrameKind.Heartbeat),
+      // Names defined, then a message by ids; a reply naming an ask by id.
+      Buffer.concat([
+        encodeFrame(FrameKind.Names, namesBody(0, ['/user/echo', 'fuzz.Ping', 'n'])),
+        encodeFrame(FrameKind.Message, messageBodyTo(0, 0, classInstanceByIds(1, [[2, 1]]))),
+      ]),
+      encodeFrame(FrameKind.Message, messageBodyTo(-1, 5, [0x01])),
     ];
     await fc.assert(
       fc.asyncProperty(fc.oneof(randomBytes, randomFrames, mutated(validMessages)), async bytes => {

@@ -10,11 +10,14 @@ import { Ping, Pong, Tally, TallyResult } from './fixtures/messages.js';
 import { forkNode, stopNode, type ChildNode } from './support/child-node.js';
 import {
   classInstance,
+  classInstanceByIds,
   deepNesting,
   helloBody,
   hugeArrayHeader,
   manyEmptyArrays,
   messageBody,
+  messageBodyTo,
+  namesBody,
   record,
   recordExpansion,
   recordDefinitionsPadded,
@@ -127,6 +130,44 @@ describe('Hostile frames against a node in another OS process', () => {
     await answersGoodPeer(label);
     await eventually(async () => expect(await deadLettersOfChild()).toBe(before + 1));
     expect(raw.closed).toBe(false);
+  });
+
+  it('takes names defined by the peer: a message naming its recipient, class and field by id is delivered (here, a dead letter)', async () => {
+    const before = await deadLettersOfChild();
+    const raw = await authenticated();
+    raw.write(encodeFrame(FrameKind.Names, namesBody(0, ['/user/nobody', 'fixture.Seq', 'n'])));
+    raw.write(encodeFrame(FrameKind.Message, messageBodyTo(0, 0, classInstanceByIds(1, [[2, 5]]))));
+    await answersGoodPeer('a message by name ids');
+    await eventually(async () => expect(await deadLettersOfChild()).toBe(before + 1));
+    expect(raw.closed).toBe(false);
+  });
+
+  it('dead-letters a reply that names a pending ask by id with a guessed uid, and keeps the connection', async () => {
+    const before = await deadLettersOfChild();
+    const raw = await authenticated();
+    // Ask ids are small: -1 and -2 name asks 0 and 1 of the node.
+    raw.write(encodeFrame(FrameKind.Message, messageBodyTo(-1, 1, [0x01])));
+    raw.write(encodeFrame(FrameKind.Message, messageBodyTo(-2, 0, [0x01])));
+    await answersGoodPeer('replies to guessed asks');
+    await eventually(async () => expect(await deadLettersOfChild()).toBe(before + 2));
+    expect(raw.closed).toBe(false);
+  });
+
+  it.each([
+    ['a recipient name id never defined', [], messageBodyTo(7, 0, [0x01])],
+    ['a class name id never defined', [namesBody(0, ['/user/sink'])], messageBodyTo(0, 0, classInstanceByIds(9, []))],
+    ['a field name id never defined', [namesBody(0, ['/user/sink', 'fixture.Seq'])], messageBodyTo(0, 0, classInstanceByIds(1, [[12, 1]]))],
+    ['an id redefined as another name', [namesBody(0, ['/user/sink']), namesBody(0, ['/user/echo'])], undefined],
+    ['names starting past the ids defined', [namesBody(3, ['/user/sink'])], undefined],
+    ['a name that is not a string', [namesBody(0, [42])], undefined],
+    ['more names than a connection may define', [namesBody(0, Array.from({ length: 4097 }, (_, i) => `n${i}`))], undefined],
+    ['a Names body that is not a list', [Buffer.from([0x81, 0xa1, 0x61, 0x01])], undefined],
+  ])('closes a connection on %s and keeps serving', async (label, names, message) => {
+    const raw = await authenticated();
+    for (const body of names) raw.write(encodeFrame(FrameKind.Names, body));
+    if (message) raw.write(encodeFrame(FrameKind.Message, message));
+    await raw.closedWithin(3000);
+    await answersGoodPeer(label);
   });
 
   it.each([

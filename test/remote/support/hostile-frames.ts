@@ -37,6 +37,29 @@ export function messageBody(path: string, payload: number[], trailing: number[] 
   return Buffer.from([0x94, ...str(path), 0x00, 0x00, ...payload, ...trailing]);
 }
 
+/** A MessagePack integer (small ones only: -32768..65535). */
+function int(n: number): number[] {
+  if (n >= 0 && n < 0x80) return [n];
+  if (n >= 0 && n < 0x10000) return [0xcd, n >> 8, n & 255];
+  if (n < 0 && n >= -32) return [n & 0xff];
+  return [0xd1, (n >> 8) & 255, n & 255];
+}
+
+/** A Message body `[to, uid, 0, payload]` whose recipient is a name id (>= 0) or an ask (< 0). */
+export function messageBodyTo(to: number, uid: number, payload: number[]): Buffer {
+  return Buffer.from([0x94, ...int(to), ...int(uid), 0x00, ...payload]);
+}
+
+/** A Names frame body `[firstId, name…]`. */
+export function namesBody(first: number, names: unknown[]): Buffer {
+  return Buffer.from(new Packr({ useRecords: false }).pack([first, ...names]));
+}
+
+/** A registered class instance whose name and field names are name ids: `d4 43 00 [nameId, keyId, value…]`. */
+export function classInstanceByIds(nameId: number, fields: [number, number][]): number[] {
+  return [0xd4, 0x43, 0x00, 0x90 + 1 + 2 * fields.length, ...int(nameId), ...fields.flatMap(([key, value]) => [...int(key), ...int(value)])];
+}
+
 /** A Hello map whose first field holds `value`, sent before any authentication. */
 export function helloBody(value: number[], trailing: number[] = []): Buffer {
   return Buffer.from([0x82, ...str('v'), 0x01, ...str('x'), ...value, ...trailing]);
