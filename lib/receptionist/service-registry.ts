@@ -105,6 +105,28 @@ export class ServiceRegistry {
     return changed;
   }
 
+  /** Gives `from`'s entries the label `to` (a node's new incarnation); returns the ids of the keys that changed. */
+  relabelNode(from: string, to: string): string[] {
+    if (from === to) return [];
+    const reachable = !this.unreachable.has(to);
+    this.unreachable.delete(from);
+    const changed: string[] = [];
+    for (const [keyId, entries] of this.byKey) {
+      let hit = false;
+      for (const entry of entries.values()) {
+        if (entry.instance.node === from) {
+          entry.instance = instanceOf(entry.instance.ref, to, reachable);
+          hit = true;
+        }
+      }
+      if (hit) {
+        changed.push(keyId);
+        this.cache.delete(keyId);
+      }
+    }
+    return changed;
+  }
+
   isRegistered(ref: ActorRef<unknown>): boolean {
     return this.keysByRef.has(refKey(ref));
   }
