@@ -78,7 +78,8 @@ export function clusterReceptionist(port: ClusterRegistryPort): Behavior<Recepti
           if (!entry) continue;
           entries!.delete(id);
           if (entries!.size === 0) remote.delete(node);
-          if (registry.remove(entry.key, entry.ref)) changed.add(entry.key.id);
+          // The same actor may be listed meanwhile by a newer incarnation of its node (a rejoin): that entry stays.
+          if (registry.nodeOf(entry.key, entry.ref) === node && registry.remove(entry.key, entry.ref)) changed.add(entry.key.id);
         }
         for (const node of update.removedNodes) {
           remote.delete(node);
@@ -88,7 +89,14 @@ export function clusterReceptionist(port: ClusterRegistryPort): Behavior<Recepti
           let entries = remote.get(entry.node);
           if (!entries) remote.set(entry.node, (entries = new Map()));
           entries.set(entry.id, entry);
-          if (registry.add(entry.key, entry.ref, entry.node)) changed.add(entry.key.id);
+          if (registry.add(entry.key, entry.ref, entry.node)) {
+            changed.add(entry.key.id);
+          } else if (registry.nodeOf(entry.key, entry.ref) !== entry.node) {
+            // Listed by another incarnation of the same host:port, which is on its way out: the newer record lists it now.
+            registry.remove(entry.key, entry.ref);
+            registry.add(entry.key, entry.ref, entry.node);
+            changed.add(entry.key.id);
+          }
         }
         for (const [node, reachable] of update.reachability) mark(registry.setReachable(node, reachable));
         state.notify(changed);

@@ -127,6 +127,11 @@ export class ServiceRegistry {
     return changed;
   }
 
+  /** The node label `ref` is listed with under `key`, if it is listed there. */
+  nodeOf<T>(key: ServiceKey<T>, ref: ActorRef<T>): string | undefined {
+    return this.byKey.get(key.id)?.get(refKey(ref))?.instance.node;
+  }
+
   isRegistered(ref: ActorRef<unknown>): boolean {
     return this.keysByRef.has(refKey(ref));
   }

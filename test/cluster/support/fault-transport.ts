@@ -2,8 +2,9 @@
  * TCP with faults the test decides: each node gets its own transport from one FaultNetwork,
  * which can cut the bytes from one node to another (one way or both), heal the cuts, and
  * "kill" a node's transport (its listener closes and every socket is destroyed, as when the
- * process dies). Only the dialling end of a connection is wrapped; it filters both
- * directions, so a cut applies to both connections between two nodes.
+ * process dies) or freeze it (sockets stay open, nothing flows). A cut between two nodes is
+ * applied by the dialling end of each connection, in both directions, so it covers both
+ * connections between them.
  */
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
@@ -51,6 +52,7 @@ export class FaultTransport implements Transport {
   private readonly sockets = new Set<Duplex>();
   private listener?: TransportListener;
   private killed = false;
+  private frozen = false;
 
   constructor(private readonly network: FaultNetwork) {}
 
@@ -63,20 +65,15 @@ export class FaultTransport implements Transport {
           socket.destroy();
           return;
         }
-        this.track(socket);
-        const counted = socket as Socket;
-        const write = counted.write.bind(counted);
-        counted.write = ((chunk: Buffer, ...rest: never[]) => {
-          this.network.count(this.port, chunk.length);
-          return write(chunk, ...rest);
-        }) as typeof counted.write;
-        onConnection(socket, remote);
+        const filtered = new FilteredSocket(socket as Socket, () => this.frozen, () => this.frozen, n => this.network.count(this.port, n));
+        this.track(filtered);
+        onConnection(filtered, remote);
       },
       onDropped,
     );
     this.port = listener.port;
     this.listener = listener;
-    return { host: listener.host, port: listener.port, close: () => this.closeListener() };
+    return { host: listener.host, port: listener.port, close: () => this.stopListening() };
   }
 
   async connect(host: string, port: number, timeoutMs: number): Promise<Duplex> {
@@ -84,43 +81,62 @@ export class FaultTransport implements Transport {
     const socket = (await this.tcp.connect(host, port, timeoutMs)) as Socket;
     if (this.killed) {
       socket.destroy();
-      throw new Error('this node\'s transport is dead');
+      throw new Error("this node's transport is dead");
     }
-    const filtered = new FilteredSocket(socket, this.network, this.port, port);
+    const self = this.port;
+    const filtered = new FilteredSocket(
+      socket,
+      () => this.frozen || this.network.isCut(self, port),
+      () => this.frozen || this.network.isCut(port, self),
+      n => this.network.count(self, n),
+    );
     this.track(filtered);
     return filtered;
+  }
+
+  /**
+   * The node falls silent with its sockets open (a frozen process, a cable pulled): nothing it
+   * writes arrives, nothing sent to it is read. Connections it has stay open.
+   */
+  freeze(): void {
+    this.frozen = true;
+  }
+
+  thaw(): void {
+    this.frozen = false;
+  }
+
+  /** Closes the listener only (connections stay): its port is free for another node. */
+  async stopListening(): Promise<void> {
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.close();
   }
 
   /** The process "dies": no listener, every socket destroyed, nothing dialled any more. */
   async kill(): Promise<void> {
     this.killed = true;
     for (const socket of [...this.sockets]) socket.destroy();
-    await this.closeListener();
+    await this.stopListening();
   }
 
   private track(socket: Duplex): void {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
   }
-
-  private async closeListener(): Promise<void> {
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.close();
-  }
 }
 
-/** The dialling end of a connection, dropping the bytes the network has cut in either direction. */
+/** One end of a connection, dropping what the network has cut in either direction. */
 class FilteredSocket extends Duplex {
   constructor(
     private readonly real: Socket,
-    private readonly network: FaultNetwork,
-    private readonly self: number,
-    private readonly peer: number,
+    private readonly dropWrites: () => boolean,
+    private readonly dropReads: () => boolean,
+    private readonly count: (bytes: number) => void,
   ) {
     super({ allowHalfOpen: false });
     real.on('data', (chunk: Buffer) => {
-      if (this.network.isCut(this.peer, this.self)) return;
+      if (this.dropReads()) return;
       if (!this.push(chunk)) real.pause();
     });
     real.on('end', () => this.push(null));
@@ -133,11 +149,11 @@ class FilteredSocket extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    if (this.network.isCut(this.self, this.peer)) {
+    if (this.dropWrites()) {
       done();
       return;
     }
-    this.network.count(this.self, chunk.length);
+    this.count(chunk.length);
     this.real.write(chunk, error => done(error ?? null));
   }
 
