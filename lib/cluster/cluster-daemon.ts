@@ -313,6 +313,11 @@ export class ClusterDaemon {
       this.warn('invalid', `Dropped a malformed ${message.name} message: ${message.reason}`);
       return;
     }
+    if (!isClusterMessage(message)) {
+      // Anything else a peer may send here (allowed path, registered class of another kind).
+      this.warn('invalid', `Dropped a message that is no cluster message: ${describeValue(message)}`);
+      return;
+    }
     const from = message.from;
     const fromHostPort = from.address.hostPort;
     if (fromHostPort === undefined || fromHostPort === this.host.identity.hostPort) return;
@@ -817,6 +822,18 @@ export class ClusterDaemon {
     if (count <= WARNINGS_PER_MINUTE) this.host.log.warn(message);
     else this.host.log.debug(message);
   }
+}
+
+function isClusterMessage(message: unknown): message is Exclude<ClusterMessage, InvalidGossip> {
+  return (
+    message instanceof GossipPush ||
+    message instanceof GossipRecords ||
+    message instanceof GossipDigest ||
+    message instanceof GossipPull ||
+    message instanceof GossipWelcome ||
+    message instanceof GossipAck ||
+    message instanceof LeaveRequest
+  );
 }
 
 function keyOf(peer: NodeIdentity): NodeKey {
