@@ -29,6 +29,7 @@ const BENCHES: Bench[] = [
   { name: 'associations', flags: [], optional: true },
   { name: 'hostile-frames', flags: [], optional: true },
   { name: 'backpressure', flags: [] },
+  { name: 'cluster', flags: [] },
 ];
 /** Each child is stopped if it runs longer than this (the whole run should stay under 3 minutes). */
 const CHILD_TIMEOUT_MS = 90_000;
