@@ -2,8 +2,10 @@
  * The cluster on loopback, with the default timings (heartbeats 200 ms, gossip 1 s):
  *  - registration-to-visible-on-every-node (p50, p99, max), for 3 members as separate
  *    processes and 10 in this process;
- *  - killed-to-pruned (the process dies: sockets reset, port closed) and leave-to-pruned
- *    (graceful terminate), until every survivor's listing has dropped the node;
+ *  - killed-to-pruned (the process dies: sockets reset, port closed), frozen-to-pruned
+ *    (SIGSTOP: sockets open, silent), thaw-to-relisted (SIGCONT: it rejoins as a new
+ *    incarnation) and leave-to-pruned (graceful terminate), until every survivor's listing
+ *    has dropped (or listed again) the node;
  *  - bytes each node writes per second at rest, with 0 and with 10,000 entries.
  * Timestamps of other processes are brought onto this process's clock by an IPC round trip.
  * Bounded: about 40 s in all.
@@ -108,6 +110,15 @@ class Child {
     return this.local(gone);
   }
 
+  async relisted(old: string): Promise<number> {
+    const { relisted } = await this.request<{ relisted: number }>({ relisted: old }, 'relisted', 20_000, r => r.old === old);
+    return this.local(relisted);
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.process.kill(signal);
+  }
+
   async count(): Promise<number> {
     return (await this.request<{ count: number }>({ count: true }, 'count')).count;
   }
@@ -182,13 +193,28 @@ async function processes(rows: Row[]): Promise<Record<string, number>> {
     children.pop();
     const victim = await Child.start([first.hostPort]);
     children.push(victim);
+    // Frozen, then thawed: pruned by the failure detectors, then listed again as a new incarnation.
+    const frozenRef = (await victim.register(1)).refs[0]!;
+    await Promise.all(children.slice(0, 2).map(c => c.seen(frozenRef)));
+    const waitFrozen = children.slice(0, 2).map(c => c.gone(victim.node));
+    const frozenAt = now();
+    victim.signal('SIGSTOP');
+    const frozenPruned = Math.max(...(await Promise.all(waitFrozen))) - frozenAt;
+    const waitRelisted = children.slice(0, 2).map(c => c.relisted(victim.node));
+    const thawedAt = now();
+    victim.signal('SIGCONT');
+    const relisted = Math.max(...(await Promise.all(waitRelisted))) - thawedAt;
+    await sleep(500);
     const victimRef = (await victim.register(1)).refs[0]!;
     await Promise.all(children.slice(0, 2).map(c => c.seen(victimRef)));
-    const waitKilled = children.slice(0, 2).map(c => c.gone(victim.node));
+    const { node: victimNode } = await victim.request<{ node: string }>({ whoami: true }, 'node');
+    const waitKilled = children.slice(0, 2).map(c => c.gone(victimNode));
     const killedAt = now();
     await victim.kill();
     const killedPruned = Math.max(...(await Promise.all(waitKilled))) - killedAt;
     rows.push({ setup: '3 processes', figure: 'leave to pruned on every survivor', samples: 1, 'max ms': round(leftPruned) });
+    rows.push({ setup: '3 processes', figure: 'frozen (SIGSTOP) to pruned on every survivor', samples: 1, 'max ms': round(frozenPruned) });
+    rows.push({ setup: '3 processes', figure: 'thawed (SIGCONT) to listed again on every survivor', samples: 1, 'max ms': round(relisted) });
     rows.push({ setup: '3 processes', figure: 'killed (SIGKILL) to pruned on every survivor', samples: 1, 'max ms': round(killedPruned) });
     return { restEmpty, restFull };
   } finally {
