@@ -141,6 +141,19 @@ describe('ClusteredActorSystem: the receptionist across nodes', () => {
     expect(downs.map(e => e.member.node)).toEqual([c.system.selfNode]);
   });
 
+  it('carries a record larger than a frame in chunks, to members and to a node that joins later', async () => {
+    const small = { maxFrameSize: 16 * 1024 };
+    const [a, b] = await cluster.startMany(2, small);
+    // 2,000 registrations in one turn: their delta is far above a frame, so the record travels in chunks.
+    const refs = Array.from({ length: 2000 }, (_, i) => spawnEcho(a, ECHO, `echo-${i}`));
+    await listingOn(b, ECHO, l => expect(l.refs).toHaveLength(2000), 10_000);
+    const late = await cluster.start(small);
+    await late.system.cluster.whenUp();
+    await listingOn(late, ECHO, l => expect(l.refs).toHaveLength(2000), 10_000);
+    for (const ref of refs.slice(0, 1500)) a.system.stop(ref);
+    for (const m of [b, late]) await listingOn(m, ECHO, l => expect(l.refs).toHaveLength(500), 10_000);
+  });
+
   it('gives a node that joins later the whole registry', async () => {
     const members = await cluster.startMany(3);
     const keys = Array.from({ length: 5 }, (_, i) => ServiceKey.of<Echo>(`late-${i}`));
