@@ -312,7 +312,7 @@ const rest: Row[] = [
   { setup: '10 in one process', 'entries': 0, 'bytes/node/s': local.restEmpty },
   { setup: '10 in one process', 'entries': ENTRIES + REGISTRATIONS * 2, 'bytes/node/s': local.restFull },
 ];
-printTable('Bytes each node writes per second at rest (heartbeats every 200 ms on every connection, a digest every 1 s)', rest);
+printTable('Bytes each node writes per second at rest (heartbeats every 200 ms to the monitored members, every 1 s on other connections, a digest every 1 s)', rest);
 const summary = [
   ...rows.map(r => `cluster ${r.setup}: ${r.figure}: ${r['p50 ms'] !== undefined ? `p50 ${r['p50 ms']} ms, p99 ${r['p99 ms']} ms, max ${r['max ms']} ms` : `${r['max ms']} ms`}`),
   ...rest.map(r => `cluster ${r.setup}: at rest with ${r.entries} entries: ${r['bytes/node/s']} bytes/node/s`),

@@ -64,6 +64,8 @@ export interface ClusterHost {
   queued(hostPort: string): number;
   /** Keeps a connection to `hostPort` open (and redialled) while `keep`. */
   hold(hostPort: string, keep: boolean): void;
+  /** A heartbeat to `hostPort` on the open connection (its answer comes back through the read path). */
+  heartbeat(hostPort: string): void;
   /** Remote watches of that incarnation end (the single trigger of remoting). */
   nodeGone(hostPort: string, uid: number, reason: string): void;
   resolveRef(address: ActorAddress, nodeUid: number): ActorRef<unknown>;
@@ -104,6 +106,7 @@ export class ClusterDaemon {
   private ackCounter = 0;
   private gossipTimer?: Cancellable;
   private checkTimer?: Cancellable;
+  private heartbeatTimer?: Cancellable;
   private checkScheduled = false;
   private leaving?: Promise<void>;
   private upWaiter?: { promise: Promise<void>; resolve(): void; reject(error: Error): void };
@@ -122,7 +125,7 @@ export class ClusterDaemon {
     const stateClock = () => Math.floor(host.scheduler.now());
     this.state = new ClusterState({ self: { host: self.host, port: self.port, uid: self.uid }, clock: stateClock, tombstoneTtlMs: settings.tombstoneTtlMs });
     this.assembler = new RecordAssembler({ clock });
-    this.monitor = new HeartbeatMonitor(clock, settings.failureDetector, settings.heartbeatIntervalMs);
+    this.monitor = new HeartbeatMonitor(clock, settings.failureDetector, settings.monitorHeartbeatIntervalMs);
     this.sender = new GossipSender(this.state, () => this.selfRef!);
     this.joiner = new SeedJoiner(settings, self.hostPort, host.scheduler, {
       requestJoin: hostPort => this.sendDigest(hostPort, true),
@@ -148,6 +151,7 @@ export class ClusterDaemon {
     this.joiner.start();
     this.scheduleGossip();
     this.scheduleCheck();
+    this.scheduleHeartbeats();
   }
 
   get isUp(): boolean {
@@ -187,7 +191,8 @@ export class ClusterDaemon {
     this.joiner.stop();
     this.gossipTimer?.cancel();
     this.checkTimer?.cancel();
-    this.gossipTimer = this.checkTimer = undefined;
+    this.heartbeatTimer?.cancel();
+    this.gossipTimer = this.checkTimer = this.heartbeatTimer = undefined;
     for (const wait of this.acks.values()) wait.resolve();
     this.acks.clear();
     if (this.phase !== 'left') this.phase = 'left';
@@ -607,6 +612,7 @@ export class ClusterDaemon {
     this.publish(MemberRemoved, this.memberOf(this.state.self, 'removed'));
     this.gossipTimer?.cancel();
     this.checkTimer?.cancel();
+    this.heartbeatTimer?.cancel();
     this.monitor.reset();
     for (const hostPort of this.livePeerHostPorts()) this.host.hold(hostPort, false);
     this.receptionist?.tell(new Update([], [], [], [], undefined, true));
@@ -705,8 +711,18 @@ export class ClusterDaemon {
     return true;
   }
 
+  /** Heartbeats to the monitored members only: the cost per node stays at `monitorsPerNode`, whatever the cluster's size. */
+  private scheduleHeartbeats(): void {
+    this.heartbeatTimer = this.host.scheduler.schedule(this.settings.monitorHeartbeatIntervalMs, () => {
+      if (this.phase === 'left') return;
+      this.scheduleHeartbeats();
+      if (this.phase !== 'joining' && this.phase !== 'up') return;
+      for (const key of this.monitor.monitored) this.host.heartbeat(hostPortOf(parseNodeKey(key)));
+    });
+  }
+
   private scheduleCheck(): void {
-    const interval = Math.max(10, this.settings.heartbeatIntervalMs / 2);
+    const interval = Math.max(10, this.settings.monitorHeartbeatIntervalMs / 2);
     this.checkTimer = this.host.scheduler.schedule(interval, () => {
       if (this.phase === 'left') return;
       this.scheduleCheck();

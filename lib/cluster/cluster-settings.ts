@@ -1,8 +1,8 @@
 /**
  * Options of a clustered system, with every default and every check in one place. Times are
- * in milliseconds. The remote options (host, port, secret, limits) are those of
- * RemoteActorSystem; `heartbeatIntervalMs` is shared: the connections' heartbeats are what the
- * failure detector scores, so the cluster sends them faster by default.
+ * in milliseconds. The remote options (host, port, secret, limits, the connections' own
+ * `heartbeatIntervalMs`) are those of RemoteActorSystem; the failure detector sends its own,
+ * faster heartbeats to the few members each node monitors.
  */
 import { parseHostPort } from '../actor/index.js';
 import type { RemoteActorSystemOptions } from '../remote/index.js';
@@ -19,10 +19,11 @@ export interface ClusteredActorSystemOptions extends RemoteActorSystemOptions {
    */
   seeds?: readonly string[];
   /**
-   * Heartbeats on every connection, scored by the failure detector for the monitored peers.
-   * Default 200 here (1000 for a RemoteActorSystem): the detector's defaults are set for it.
+   * Heartbeats to each monitored member (`monitorsPerNode` of them), answered where frames
+   * are decoded and scored by the failure detector. Default 200: the detector's defaults are
+   * set for it. Other connections keep remoting's `heartbeatIntervalMs` (default 1000).
    */
-  heartbeatIntervalMs?: number;
+  monitorHeartbeatIntervalMs?: number;
   /** How often a digest of versions is exchanged with one random member (anti-entropy). Default 1000. */
   gossipIntervalMs?: number;
   /** The first seed forms a new cluster when no other seed answered within this time. Default 5000. */
@@ -58,7 +59,7 @@ export interface ClusteredActorSystemOptions extends RemoteActorSystemOptions {
 
 export interface ClusterSettings {
   readonly seeds: readonly { readonly host: string; readonly port: number; readonly hostPort: string }[];
-  readonly heartbeatIntervalMs: number;
+  readonly monitorHeartbeatIntervalMs: number;
   readonly gossipIntervalMs: number;
   readonly seedTimeoutMs: number;
   readonly joinRetryMinMs: number;
@@ -73,7 +74,7 @@ export interface ClusterSettings {
   readonly random: RandomSource;
 }
 
-export const DEFAULT_CLUSTER_HEARTBEAT_INTERVAL_MS = 200;
+export const DEFAULT_MONITOR_HEARTBEAT_INTERVAL_MS = 200;
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
@@ -109,7 +110,7 @@ export function resolveClusterSettings(options: ClusteredActorSystemOptions): Cl
     seen.add(hostPort);
     seeds.push({ ...parsed, hostPort });
   }
-  const heartbeatIntervalMs = positive('heartbeatIntervalMs', options.heartbeatIntervalMs, DEFAULT_CLUSTER_HEARTBEAT_INTERVAL_MS);
+  const monitorHeartbeatIntervalMs = positive('monitorHeartbeatIntervalMs', options.monitorHeartbeatIntervalMs, DEFAULT_MONITOR_HEARTBEAT_INTERVAL_MS);
   const joinRetryMinMs = positive('joinRetryMinMs', options.joinRetryMinMs, 200);
   const joinRetryMaxMs = positive('joinRetryMaxMs', options.joinRetryMaxMs, 5000);
   if (joinRetryMaxMs < joinRetryMinMs) throw new ClusterConfigurationError(`joinRetryMaxMs (${joinRetryMaxMs}) must be at least joinRetryMinMs (${joinRetryMinMs})`);
@@ -121,13 +122,13 @@ export function resolveClusterSettings(options: ClusteredActorSystemOptions): Cl
     minStdDeviationMs: positive('failureDetector.minStdDeviationMs', fd.minStdDeviationMs, DEFAULT_PHI_ACCRUAL.minStdDeviationMs),
     acceptableHeartbeatPauseMs: nonNegative('failureDetector.acceptableHeartbeatPauseMs', fd.acceptableHeartbeatPauseMs, DEFAULT_PHI_ACCRUAL.acceptableHeartbeatPauseMs),
     // The detector starts from the interval it is fed at, unless told otherwise.
-    firstHeartbeatEstimateMs: positive('failureDetector.firstHeartbeatEstimateMs', fd.firstHeartbeatEstimateMs, heartbeatIntervalMs),
+    firstHeartbeatEstimateMs: positive('failureDetector.firstHeartbeatEstimateMs', fd.firstHeartbeatEstimateMs, monitorHeartbeatIntervalMs),
   });
   const random = options.random ?? Math.random;
   if (typeof random !== 'function') throw new ClusterConfigurationError('random must be a function returning numbers in [0, 1)');
   return Object.freeze({
     seeds,
-    heartbeatIntervalMs,
+    monitorHeartbeatIntervalMs,
     gossipIntervalMs: positive('gossipIntervalMs', options.gossipIntervalMs, 1000),
     seedTimeoutMs: positive('seedTimeoutMs', options.seedTimeoutMs, 5000),
     joinRetryMinMs,

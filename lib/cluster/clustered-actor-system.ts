@@ -45,7 +45,6 @@ export class ClusteredActorSystem extends RemoteActorSystem {
     const settings = resolveClusterSettings(options);
     const remoteOptions: ClusteredActorSystemOptions = {
       ...options,
-      heartbeatIntervalMs: settings.heartbeatIntervalMs,
       remoteDeliveryPaths: [...(options.remoteDeliveryPaths ?? []), CLUSTER_ACTOR_PATH],
     };
     const bound = await this.bindNode(remoteOptions);
@@ -151,6 +150,7 @@ export class ClusteredActorSystem extends RemoteActorSystem {
           association(hostPort).held = false;
         }
       },
+      heartbeat: hostPort => this.remoting.heartbeat(hostPort),
       nodeGone: (hostPort, uid, reason) => this.remoting.nodeGone(hostPort, uid, reason),
       resolveRef: (address: ActorAddress, nodeUid: number) => this.resolveRef(address, nodeUid) as ActorRef<unknown>,
       renewIncarnation: () => this.renewIncarnation(),

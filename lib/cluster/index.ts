@@ -17,7 +17,7 @@ export {
   type ClusterMember,
 } from './cluster-events.js';
 export {
-  DEFAULT_CLUSTER_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_MONITOR_HEARTBEAT_INTERVAL_MS,
   resolveClusterSettings,
   type ClusterSettings,
   type ClusteredActorSystemOptions,

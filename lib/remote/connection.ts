@@ -218,6 +218,15 @@ export class Connection implements PausableReader {
         return;
       }
     }
+    this.sendHeartbeat();
+  }
+
+  /**
+   * Sends a numbered heartbeat now, which the peer answers from its read path; the cluster's
+   * failure detector sends these to the members it monitors, more often than `tick` does.
+   */
+  sendHeartbeat(): void {
+    if (this.stage !== Stage.Open) return;
     // Sent whatever else is queued: the round trip must measure the path, not wait for silence.
     this.heartbeatSequence = (this.heartbeatSequence + 1) >>> 0;
     this.heartbeatSentAt = this.settings.scheduler.now();

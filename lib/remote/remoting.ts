@@ -430,6 +430,14 @@ export class Remoting implements RemoteSender, AssociationEvents {
     };
   }
 
+  /** A heartbeat to `hostPort` now, on our open connection to it (the cluster's monitored peers); false if there is none. */
+  heartbeat(hostPort: string): boolean {
+    const association = this.associations.get(hostPort);
+    if (association === undefined || !association.isConnected) return false;
+    association.heartbeat();
+    return true;
+  }
+
   /**
    * Closes every connection, both directions (queued messages stay and go out on the next
    * connection): after this node took a new incarnation uid, peers must handshake with it again.

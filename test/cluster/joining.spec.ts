@@ -23,7 +23,7 @@ describe('Cluster settings', () => {
     const settings = resolveClusterSettings({ name: 'shop' });
     expect(settings).toMatchObject({
       seeds: [],
-      heartbeatIntervalMs: 200,
+      monitorHeartbeatIntervalMs: 200,
       gossipIntervalMs: 1000,
       seedTimeoutMs: 5000,
       leaveTimeoutMs: 2000,

@@ -13,7 +13,7 @@ import { PING_KEY, Ping, Pong } from './fixtures/messages.js';
 registerSerializable(Ping, 'test.nest.Ping');
 registerSerializable(Pong, 'test.nest.Pong');
 
-const timings = { heartbeatIntervalMs: 100, gossipIntervalMs: 200, leaveTimeoutMs: 1000, joinRetryMinMs: 50, joinRetryMaxMs: 400 };
+const timings = { monitorHeartbeatIntervalMs: 100, gossipIntervalMs: 200, leaveTimeoutMs: 1000, joinRetryMinMs: 50, joinRetryMaxMs: 400 };
 
 async function boot(seeds: string[], handlers: boolean): Promise<TestingModule> {
   @Module({

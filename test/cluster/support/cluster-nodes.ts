@@ -17,7 +17,7 @@ import { FaultNetwork, type FaultTransport } from './fault-transport.js';
 
 /** Timings for tests: faster than the defaults, yet tolerant of a loaded machine (a 600 ms stall is normal). */
 export const TEST_TIMINGS: Partial<ClusteredActorSystemOptions> = {
-  heartbeatIntervalMs: 100,
+  monitorHeartbeatIntervalMs: 100,
   gossipIntervalMs: 200,
   seedTimeoutMs: 500,
   joinRetryMinMs: 50,
