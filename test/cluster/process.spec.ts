@@ -11,10 +11,12 @@ import { forkNode, request, stopNode, type ChildNode } from '../remote/support/c
 import { TEST_TIMINGS, TestCluster, listingOn, nodesOf, type Echo, type Member } from './support/cluster-nodes.js';
 
 const ECHO = ServiceKey.of<Echo>('echo');
+/** The failure detector's defaults (200 ms heartbeats, a 600 ms pause tolerated): what the stall test is about. */
+const TIMINGS = { ...TEST_TIMINGS, monitorHeartbeatIntervalMs: 200, failureDetector: {} };
 const fixture = fileURLToPath(new URL('./fixtures/cluster-node.ts', import.meta.url));
 
 async function forkMember(seed: Member): Promise<ChildNode & { node: string }> {
-  const child = await forkNode({ CLUSTER_SEEDS: seed.system.hostPort, CLUSTER_OPTIONS: JSON.stringify(TEST_TIMINGS) }, fixture);
+  const child = await forkNode({ CLUSTER_SEEDS: seed.system.hostPort, CLUSTER_OPTIONS: JSON.stringify(TIMINGS) }, fixture);
   return Object.assign(child, { node: await request<string>(child, { whoami: true }, 'node') });
 }
 
@@ -26,7 +28,7 @@ describe('ClusteredActorSystem with members in other OS processes', () => {
 
   beforeEach(async () => {
     cluster = new TestCluster();
-    [a, b] = await cluster.startMany(2);
+    [a, b] = await cluster.startMany(2, TIMINGS);
     child = await forkMember(a);
     for (const m of [a, b]) await listingOn(m, ECHO, l => expect(nodesOf(l)).toEqual([child!.node]), 10_000);
   }, 30_000);
