@@ -20,8 +20,7 @@ import {
 } from '../actor/index.js';
 import type { NodeIdentity } from '../remote/index.js';
 import { ClusterEvent, MemberDown, MemberJoined, MemberLeft, MemberRemoved, MemberUp, ReachableMember, UnreachableMember, type ClusterMember } from './cluster-events.js';
-import type { RegistryUpdate, RemoteEntry } from './cluster-receptionist.js';
-import { RegistryUpdate as Update } from './cluster-receptionist.js';
+import { RegistryUpdate, type RemoteEntry } from './cluster-receptionist.js';
 import type { ClusterSettings } from './cluster-settings.js';
 import { ClusterState, composeDeltas, isGoneStatus, type Changes, type Delta, type EntryChange, type MemberChange, type MemberStatus, type NodeRecord } from './cluster-state.js';
 import type { ProbeResult } from './death-probe.js';
@@ -213,7 +212,7 @@ export class ClusterDaemon {
       }
     }
     const reachability = [...this.suspected].filter(k => k !== this.state.selfKey).map(k => [k, false] as const);
-    if (added.length > 0 || reachability.length > 0) receptionist.tell(new Update([], [], added, reachability));
+    if (added.length > 0 || reachability.length > 0) receptionist.tell(new RegistryUpdate([], [], added, reachability));
   }
 
   ownRegistered(key: ServiceKey<unknown>, ref: ActorRef<unknown>): void {
@@ -449,7 +448,7 @@ export class ClusterDaemon {
     }
     const gone = removed.filter(c => c.node !== self).map(c => ({ node: c.node, id: c.entry.id }));
     if (out.length === 0 && gone.length === 0 && removedNodes.length === 0) return;
-    this.receptionist?.tell(new Update(gone, removedNodes, out));
+    this.receptionist?.tell(new RegistryUpdate(gone, removedNodes, out));
   }
 
   /** A peer's entry as a ref of its node and incarnation; undefined (and a warning) when it names an actor elsewhere. */
@@ -509,7 +508,7 @@ export class ClusterDaemon {
     this.suspected = new Set(now.keys());
     const self = this.state.selfKey;
     const updates = [...unreachable.map(k => [k, false] as const), ...back.map(k => [k, true] as const)].filter(([k]) => k !== self);
-    if (updates.length > 0) this.receptionist?.tell(new Update([], [], [], updates));
+    if (updates.length > 0) this.receptionist?.tell(new RegistryUpdate([], [], [], updates));
     for (const key of unreachable) {
       const record = this.state.record(key);
       if (record) this.publish(UnreachableMember, this.memberOf(record.node, record.status));
@@ -615,7 +614,7 @@ export class ClusterDaemon {
     this.heartbeatTimer?.cancel();
     this.monitor.reset();
     for (const hostPort of this.livePeerHostPorts()) this.host.hold(hostPort, false);
-    this.receptionist?.tell(new Update([], [], [], [], undefined, true));
+    this.receptionist?.tell(new RegistryUpdate([], [], [], [], undefined, true));
     this.upWaiter?.reject(new NotAMemberError(this.state.selfKey));
     this.host.log.log(`${this.state.selfKey} left the cluster`);
   }
@@ -669,7 +668,7 @@ export class ClusterDaemon {
     this.publish(MemberRemoved, { ...old, status: 'down' });
     this.publish(MemberJoined, this.ownMember());
     if (this.phase === 'up') this.publish(MemberUp, this.ownMember());
-    this.receptionist?.tell(new Update([], [], [], [], this.state.selfKey));
+    this.receptionist?.tell(new RegistryUpdate([], [], [], [], this.state.selfKey));
     this.monitor.reset();
     this.pendingOwn = undefined;
     for (const hostPort of this.livePeerHostPorts()) this.sender.record(this.link(hostPort), snapshot);

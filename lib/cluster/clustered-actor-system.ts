@@ -3,7 +3,7 @@
  * receptionist's entries to every member and theirs into its own registry, detects failures
  * and leaves gracefully before it terminates. `system.cluster` is the membership face.
  */
-import type { ActorAddress, ActorRef, ActorSystemOptions } from '../actor/index.js';
+import { parseHostPort, type ActorAddress, type ActorRef, type ActorSystemOptions } from '../actor/index.js';
 import { RemoteActorSystem, type BoundNode, type HandshakeFailed, type NodeIdentity, type PeerConnected, type PeerDisconnected } from '../remote/index.js';
 import type { ActorSystem } from '../receptionist/index.js';
 import { Cluster } from './cluster.js';
@@ -15,7 +15,6 @@ import { resolveClusterSettings, type ClusterSettings, type ClusteredActorSystem
 import { probeListener } from './death-probe.js';
 import { ClusterConfigurationError } from './errors.js';
 import { registerClusterMessages, type GossipPeer } from './gossip-messages.js';
-import { parseHostPort } from '../actor/index.js';
 
 /** What a message's envelope (path, uids, class header, the sender's ref) may take beyond its plain data. */
 const ENVELOPE_BYTES = 1024;
