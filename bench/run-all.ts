@@ -30,6 +30,7 @@ const BENCHES: Bench[] = [
   { name: 'hostile-frames', flags: [], optional: true },
   { name: 'backpressure', flags: [] },
   { name: 'fairness', flags: [] },
+  { name: 'cluster', flags: [] },
 ];
 /** Each child is stopped if it runs longer than this (the whole run should stay under 3 minutes). */
 const CHILD_TIMEOUT_MS = 90_000;

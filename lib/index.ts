@@ -1,6 +1,6 @@
 /**
- * Public API of the package: the actor runtime, the receptionist, remoting and the Nest
- * module. Only what users write against is exported here; the layers' own faces
+ * Public API of the package: the actor runtime, the receptionist, remoting, the cluster and
+ * the Nest module. Only what users write against is exported here; the layers' own faces
  * (`lib/<layer>/index.ts`) carry the internals the layers share with each other.
  */
 export {
@@ -104,4 +104,28 @@ export {
   AssociationEvictedError,
   PeerDisconnectedError,
 } from './remote/index.js';
+export {
+  ClusteredActorSystem,
+  type ClusteredActorSystemOptions,
+  Cluster,
+  type ClusterEvents,
+  type ClusterEventSubscriber,
+  ClusterEvent,
+  MemberJoined,
+  MemberUp,
+  MemberLeft,
+  MemberDown,
+  MemberRemoved,
+  UnreachableMember,
+  ReachableMember,
+  type ClusterMember,
+  type MemberStatus,
+  type PhiAccrualOptions,
+  DEFAULT_PHI_ACCRUAL,
+  ClusterError,
+  ClusterConfigurationError,
+  NotAMemberError,
+  MalformedClusterMessageError,
+  IncompatibleClusterVersionError,
+} from './cluster/index.js';
 export * from './nest/index.js';

@@ -46,3 +46,17 @@ export class ChunkBudgetTooSmallError extends ClusterError {
     super(`A record chunk needs at least ${neededBytes} bytes to carry one entry, the budget is ${maxChunkBytes}; raise maxFrameSize`);
   }
 }
+
+/** A cluster option is missing, of the wrong type or out of range; the message names it and what to use. */
+export class ClusterConfigurationError extends ClusterError {
+  constructor(detail: string) {
+    super(`Invalid cluster configuration: ${detail}`);
+  }
+}
+
+/** The node is not (or no longer) a member: it left, or its system stopped, before the operation could complete. */
+export class NotAMemberError extends ClusterError {
+  constructor(readonly node: string) {
+    super(`${node} is not a member of the cluster: it left (or its system stopped) before it was up`);
+  }
+}

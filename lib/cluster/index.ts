@@ -1,7 +1,43 @@
 /**
- * The cluster's pure core: the replicated state, its wire shapes, the membership rules and
- * failure detection. No sockets, actors or timers here; the clustered system drives them.
+ * The cluster: `ClusteredActorSystem` (membership, gossip, failure detection and the
+ * receptionist replicated across nodes), and under it the pure core (the replicated state,
+ * its wire shapes, the membership rules and the phi-accrual detector) that it drives.
  */
+export { ClusteredActorSystem } from './clustered-actor-system.js';
+export { Cluster, type ClusterEvents, type ClusterEventSubscriber } from './cluster.js';
+export {
+  ClusterEvent,
+  MemberJoined,
+  MemberUp,
+  MemberLeft,
+  MemberDown,
+  MemberRemoved,
+  UnreachableMember,
+  ReachableMember,
+  type ClusterMember,
+} from './cluster-events.js';
+export {
+  DEFAULT_MONITOR_HEARTBEAT_INTERVAL_MS,
+  resolveClusterSettings,
+  type ClusterSettings,
+  type ClusteredActorSystemOptions,
+} from './cluster-settings.js';
+export { clusterReceptionist, RegistryUpdate, type ClusterRegistryPort, type RemoteEntry } from './cluster-receptionist.js';
+export { CLUSTER_ACTOR_PATH } from './cluster-actor.js';
+export { probeListener, type ProbeResult } from './death-probe.js';
+export { HeartbeatMonitor } from './heartbeat-monitor.js';
+export {
+  GossipAck,
+  GossipDigest,
+  GossipPull,
+  GossipPush,
+  GossipRecords,
+  GossipWelcome,
+  InvalidGossip,
+  LeaveRequest,
+  registerClusterMessages,
+  type ClusterMessage,
+} from './gossip-messages.js';
 export {
   ClusterState,
   CLUSTER_STATE_VERSION,
@@ -78,8 +114,10 @@ export {
 } from './phi-accrual.js';
 export {
   ChunkBudgetTooSmallError,
+  ClusterConfigurationError,
   ClusterError,
   IncompatibleClusterVersionError,
   InvalidStatusTransitionError,
   MalformedClusterMessageError,
+  NotAMemberError,
 } from './errors.js';

@@ -1,9 +1,10 @@
 /**
  * Creates the application's ActorSystem from resolved options. The only place a system is
- * made, so the cluster backend plugs in here (ClusteredActorSystem.start when `cluster` is set).
+ * made: ClusteredActorSystem.start when `cluster` is set, a local ActorSystem otherwise.
  */
 import { Logger } from '@nestjs/common';
 import type { ActorLogger, LoggerFactory, LogLevel } from '../actor/index.js';
+import { ClusteredActorSystem } from '../cluster/index.js';
 import { ActorSystem } from '../receptionist/index.js';
 import type { ResolvedReceptionistOptions } from './receptionist-module-options.js';
 
@@ -36,9 +37,9 @@ export function nestLoggerFactory(level?: LogLevel): LoggerFactory {
   };
 }
 
+/** A cluster member when `cluster` is set (its terminate, at application shutdown, leaves first); else a local system. */
 export async function createActorSystem(options: ResolvedReceptionistOptions): Promise<ActorSystem> {
-  return ActorSystem.create(options.systemName, {
-    logger: nestLoggerFactory(options.logLevel),
-    defaultAskTimeoutMs: options.askTimeoutMs,
-  });
+  const common = { logger: nestLoggerFactory(options.logLevel), defaultAskTimeoutMs: options.askTimeoutMs };
+  if (options.cluster) return ClusteredActorSystem.start({ ...options.cluster, ...common, name: options.systemName });
+  return ActorSystem.create(options.systemName, common);
 }

@@ -3,7 +3,6 @@ import 'reflect-metadata';
 
 export { Discoverable, InjectListing, type DiscoverableDecorator } from './decorators/index.js';
 export {
-  ClusterBackendUnavailableError,
   DiscoverableScopeError,
   InvalidDiscoverableError,
   InvalidReceptionistOptionsError,

@@ -71,6 +71,25 @@ export class GetReceptionistStats {
 /** Messages the receptionist actor accepts: the public protocol plus its own flush and stats. */
 export type ReceptionistMessage = ReceptionistCommand | FlushNotifications | GetReceptionistStats;
 
+/**
+ * What a receptionist reports about its own node's entries, and asks about refs of other
+ * nodes: the narrow interface through which a cluster layer follows and extends it. The
+ * receptionist stays unaware of what listens.
+ */
+export interface ReceptionistListener {
+  /** `ref`, an actor of this node, was added under `key`. */
+  registered(key: ServiceKey<unknown>, ref: ActorRef<unknown>): void;
+  /** `ref` was removed from `key` by a Deregister; the actor lives on. */
+  deregistered(key: ServiceKey<unknown>, ref: ActorRef<unknown>): void;
+  /** A registered actor of this node stopped: it is gone from every key. */
+  stopped(ref: ActorRef<unknown>): void;
+  /**
+   * A Register or Deregister of a ref that lives on another node. Return true when it was
+   * handed on (to that node's receptionist); false refuses a Register as a dead letter.
+   */
+  foreign?(message: Register<unknown> | Deregister<unknown>): boolean;
+}
+
 /** State of one receptionist; kept apart from the behavior so the cluster layer can drive it too. */
 export class ReceptionistState {
   readonly registry = new ServiceRegistry();
@@ -83,14 +102,32 @@ export class ReceptionistState {
 
   constructor(
     private readonly ctx: ActorContext<ReceptionistMessage>,
-    readonly node: string = LOCAL_NODE,
+    private ownNode: string = LOCAL_NODE,
+    private readonly listener?: ReceptionistListener,
   ) {}
+
+  /** The label of this node's own entries in listings. */
+  get node(): string {
+    return this.ownNode;
+  }
+
+  /**
+   * This node now goes by another label (a new incarnation): its entries are relabelled and
+   * the subscribers of their keys notified.
+   */
+  relabel(node: string): void {
+    if (node === this.ownNode) return;
+    const changed = this.registry.relabelNode(this.ownNode, node);
+    this.ownNode = node;
+    this.notify(changed);
+  }
 
   handle(message: ReceptionistMessage): void {
     if (message instanceof FlushNotifications) {
       this.flush();
     } else if (message instanceof Register) {
       if (!this.isOwnNode(message.ref)) {
+        if (this.listener?.foreign?.(message)) return;
         // Nothing would ever remove it (this node cannot watch an actor elsewhere), and a peer
         // could fill the registry with refs to made-up nodes: the ref's own node registers it.
         this.ctx.system.deadLetter(
@@ -100,15 +137,20 @@ export class ReceptionistState {
         );
         return;
       }
-      if (this.registry.add(message.key, message.ref, this.node)) {
+      if (this.registry.add(message.key, message.ref, this.ownNode)) {
         this.retain(message.ref);
         this.notify([message.key.id]);
+        this.listener?.registered(message.key, message.ref);
       }
       message.replyTo?.tell(new Registered(message.key, message.ref));
     } else if (message instanceof Deregister) {
-      if (this.registry.remove(message.key, message.ref)) {
+      if (!this.isOwnNode(message.ref)) {
+        // Entries of other nodes are theirs to remove: only their owner's record changes them.
+        if (this.listener?.foreign?.(message)) return;
+      } else if (this.registry.remove(message.key, message.ref)) {
         this.release(message.ref);
         this.notify([message.key.id]);
+        this.listener?.deregistered(message.key, message.ref);
       }
       message.replyTo?.tell(new Deregistered(message.key, message.ref));
     } else if (message instanceof Find) {
@@ -140,9 +182,12 @@ export class ReceptionistState {
   terminated(ref: ActorRef<never>): void {
     const id = ref.toString();
     this.watched.delete(id);
-    const changed = this.registry.removeRef(ref);
+    // Only this node's entries go with a watched actor: a remote subscriber may also be listed
+    // by its own node, whose record alone decides when that entry goes.
+    const changed = this.isOwnNode(ref) ? this.registry.removeRef(ref) : [];
     for (const keyId of [...(this.keysBySubscriber.get(id) ?? [])]) this.dropSubscription(keyId, id);
     this.notify(changed);
+    if (changed.length > 0) this.listener?.stopped(ref);
   }
 
   private dropSubscription(keyId: string, subscriberId: string): boolean {

@@ -105,6 +105,33 @@ export class ServiceRegistry {
     return changed;
   }
 
+  /** Gives `from`'s entries the label `to` (a node's new incarnation); returns the ids of the keys that changed. */
+  relabelNode(from: string, to: string): string[] {
+    if (from === to) return [];
+    const reachable = !this.unreachable.has(to);
+    this.unreachable.delete(from);
+    const changed: string[] = [];
+    for (const [keyId, entries] of this.byKey) {
+      let hit = false;
+      for (const entry of entries.values()) {
+        if (entry.instance.node === from) {
+          entry.instance = instanceOf(entry.instance.ref, to, reachable);
+          hit = true;
+        }
+      }
+      if (hit) {
+        changed.push(keyId);
+        this.cache.delete(keyId);
+      }
+    }
+    return changed;
+  }
+
+  /** The node label `ref` is listed with under `key`, if it is listed there. */
+  nodeOf<T>(key: ServiceKey<T>, ref: ActorRef<T>): string | undefined {
+    return this.byKey.get(key.id)?.get(refKey(ref))?.instance.node;
+  }
+
   isRegistered(ref: ActorRef<unknown>): boolean {
     return this.keysByRef.has(refKey(ref));
   }

@@ -380,6 +380,11 @@ export class Association implements ConnectionHandler, OutboundQueue {
     this.connection?.tick(intervalMs);
   }
 
+  /** A heartbeat on the open connection now (nothing when there is none). */
+  heartbeat(): void {
+    if (this.state === State.Open) this.connection?.sendHeartbeat();
+  }
+
   /** Called every heartbeat interval: how long nothing was sent while nothing waited or dialled. */
   idleFor(intervalMs: number): number {
     if (this.usedSinceTick || this.held || this.head < this.tail || this.state === State.Connecting) {

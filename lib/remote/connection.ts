@@ -44,6 +44,11 @@ export interface ConnectionSettings {
   /** A frame whose first bytes arrived must be complete within this time. */
   readonly frameTimeoutMs: number;
   readonly scheduler: Scheduler;
+  /**
+   * Told of every heartbeat and heartbeat answer the authenticated peer sends, where the frame
+   * is decoded (never behind a mailbox): the liveness signal of a failure detector.
+   */
+  readonly onPeerHeartbeat?: (peer: NodeIdentity) => void;
 }
 
 export interface ConnectionHandler {
@@ -215,6 +220,15 @@ export class Connection implements PausableReader {
         return;
       }
     }
+    this.sendHeartbeat();
+  }
+
+  /**
+   * Sends a numbered heartbeat now, which the peer answers from its read path; the cluster's
+   * failure detector sends these to the members it monitors, more often than `tick` does.
+   */
+  sendHeartbeat(): void {
+    if (this.stage !== Stage.Open) return;
     // Sent whatever else is queued: the round trip must measure the path, not wait for silence.
     this.heartbeatSequence = (this.heartbeatSequence + 1) >>> 0;
     this.heartbeatSentAt = this.settings.scheduler.now();
@@ -346,13 +360,17 @@ export class Connection implements PausableReader {
       else if (kind === FrameKind.Names && this.handler.names) this.handler.names(this, buffer, start, end);
       else if (kind === FrameKind.Heartbeat) {
         // Answered here, in the read path and straight to the socket: never behind queued messages.
-        if (end - start === 4) this.write(heartbeatFrame(FrameKind.HeartbeatAck, buffer.readUInt32BE(start)));
+        if (end - start === 4) {
+          this.write(heartbeatFrame(FrameKind.HeartbeatAck, buffer.readUInt32BE(start)));
+          this.settings.onPeerHeartbeat?.(this.peer!);
+        }
       } else if (kind === FrameKind.HeartbeatAck) {
         if (end - start === 4 && buffer.readUInt32BE(start) === this.heartbeatSequence && this.heartbeatSentAt > 0) {
           this.lastHeartbeatRttMs = this.settings.scheduler.now() - this.heartbeatSentAt;
           this.heartbeatSentAt = 0;
           this.heartbeatAcks++;
         }
+        if (end - start === 4) this.settings.onPeerHeartbeat?.(this.peer!);
       } else if (kind === FrameKind.Goodbye) {
         this.goodbyeReceived = true;
         this.finish('normal', 'peer is shutting down', true);

@@ -32,8 +32,7 @@ export interface BoundNode {
 }
 
 export class RemoteActorSystem extends ActorSystem {
-  /** This node: system name, host, port and the incarnation uid chosen at start. */
-  readonly identity: NodeIdentity;
+  private currentIdentity: NodeIdentity;
   /** Registry of message classes: `system.serialization.register(MyMessage, 'MyMessage')`. */
   readonly serialization: Serialization;
   /** Connections, queues and statistics. */
@@ -76,9 +75,14 @@ export class RemoteActorSystem extends ActorSystem {
     return Object.assign(bound, { identity, settings, transport, listener });
   }
 
+  /** The transport connections are made with (the cluster layer probes peers with it). */
+  protected readonly transport: Transport;
+
   protected constructor(bound: BoundNode, options: RemoteActorSystemOptions) {
     super(bound.identity.location, options);
-    this.identity = bound.identity;
+    this.currentIdentity = bound.identity;
+    this.transport = bound.transport;
+    const system = this;
     this.serialization = new Serialization(this, { structuredClone: options.structuredClone });
     this.remoteDelivery = new RemoteDeliveryPolicy([...DEFAULT_REMOTE_DELIVERY_PATHS, ...(options.remoteDeliveryPaths ?? [])]);
     const s = bound.settings;
@@ -117,7 +121,11 @@ export class RemoteActorSystem extends ActorSystem {
       bound.listener,
       {
         connection: {
-          self: bound.identity,
+          // Read at each handshake: a node that takes a new incarnation introduces itself by it.
+          get self() {
+            return system.identity;
+          },
+          onPeerHeartbeat: peer => this.onPeerHeartbeat(peer),
           secret: s.secret,
           maxFrameSize: s.maxFrameSize,
           handshakeTimeoutMs: s.handshakeTimeoutMs,
@@ -151,6 +159,11 @@ export class RemoteActorSystem extends ActorSystem {
     bound.accept = (socket, remote) => this.remoting.accept(socket, remote);
     bound.dropped = reason => this.remoting.acceptDropped(reason);
     this.log.log(`Listening on ${bound.identity.hostPort} as ${bound.identity}${s.secret ? ' (secret required)' : ''}`);
+  }
+
+  /** This node: system name, host, port and its incarnation uid (chosen at start; the cluster layer may renew it). */
+  get identity(): NodeIdentity {
+    return this.currentIdentity;
   }
 
   get host(): string {
@@ -274,6 +287,21 @@ export class RemoteActorSystem extends ActorSystem {
 
   protected onHandshakeFailed(event: HandshakeFailed): void {
     this.eventStream.publish(event);
+  }
+
+  /** A heartbeat (or an answer to one) arrived from `peer`, read where frames are decoded. */
+  protected onPeerHeartbeat(_peer: NodeIdentity): void {}
+
+  /**
+   * Takes a new incarnation uid while running (a cluster member that learned it was marked
+   * down): messages addressed to the old uid become dead letters, and every connection closes
+   * so that peers handshake with the new identity. Returns the new identity.
+   */
+  protected renewIncarnation(uid: number = newIncarnationUid()): NodeIdentity {
+    const previous = this.currentIdentity;
+    this.currentIdentity = new NodeIdentity(previous.system, previous.host, previous.port, uid);
+    this.remoting.reconnectAll(`${previous.hostPort} is now incarnation ${uid} (was ${previous.uid})`);
+    return this.currentIdentity;
   }
 
   /** Flushes outbound queues, says goodbye to peers and closes the listener once actors have stopped. */

@@ -565,6 +565,23 @@ export class Remoting implements RemoteSender, AskReplySender, AssociationEvents
     };
   }
 
+  /** A heartbeat to `hostPort` now, on our open connection to it (the cluster's monitored peers); false if there is none. */
+  heartbeat(hostPort: string): boolean {
+    const association = this.associations.get(hostPort);
+    if (association === undefined || !association.isConnected) return false;
+    association.heartbeat();
+    return true;
+  }
+
+  /**
+   * Closes every connection, both directions (queued messages stay and go out on the next
+   * connection): after this node took a new incarnation uid, peers must handshake with it again.
+   */
+  reconnectAll(reason: string): void {
+    for (const association of this.associations.values()) association.disconnect(reason);
+    for (const connection of [...this.inbound]) connection.closeGracefully(reason);
+  }
+
   /** Closes our connection to `host:port` (queued messages stay and reconnect later). For tests and the cluster layer. */
   disconnect(hostPort: string, reason = 'disconnected on request'): void {
     this.associations.get(hostPort)?.disconnect(reason);

@@ -4,7 +4,7 @@ import {
   ActorSystem,
   AskTimeoutError,
   Behaviors,
-  ClusterBackendUnavailableError,
+  ClusterConfigurationError,
   Discoverable,
   InvalidReceptionistOptionsError,
   MissingOptionsFactoryError,
@@ -59,9 +59,11 @@ describe('ReceptionistModule', () => {
       expect(Date.now() - started).toBeLessThan(2000);
     });
 
-    it('rejects a cluster configuration until the cluster backend exists', () => {
-      expect(() => ReceptionistModule.forRoot({ cluster: { host: '127.0.0.1', port: 25520 } })).toThrow(ClusterBackendUnavailableError);
-      expect(() => ReceptionistModule.forRoot({ cluster: { host: '127.0.0.1', port: 25520 } })).toThrow(/cluster backend.*not available/);
+    it('rejects invalid cluster options with the field named', () => {
+      expect(() => ReceptionistModule.forRoot({ cluster: { host: '127.0.0.1', port: -1 } })).toThrow(InvalidReceptionistOptionsError);
+      expect(() => ReceptionistModule.forRoot({ cluster: { host: '127.0.0.1', port: -1 } })).toThrow(/cluster\.port/);
+      expect(() => ReceptionistModule.forRoot({ cluster: { host: '127.0.0.1', port: 25520, seeds: ['nowhere'] } })).toThrow(ClusterConfigurationError);
+      expect(() => ReceptionistModule.forRoot({ cluster: { host: '127.0.0.1', port: 25520, gossipIntervalMs: 0 } })).toThrow(/gossipIntervalMs/);
     });
 
     it('rejects invalid options with the field named', () => {
@@ -104,10 +106,10 @@ describe('ReceptionistModule', () => {
 
     it('validates what the factory returns at startup', async () => {
       const compiling = Test.createTestingModule({
-        imports: [ReceptionistModule.forRootAsync({ useFactory: () => ({ cluster: { host: 'localhost', port: 1 } }) })],
+        imports: [ReceptionistModule.forRootAsync({ useFactory: () => ({ cluster: { host: 'localhost', port: 1, seeds: ['127.0.0.1:1'] } }) })],
       }).compile();
 
-      await expect(compiling).rejects.toThrow(ClusterBackendUnavailableError);
+      await expect(compiling).rejects.toThrow(ClusterConfigurationError);
     });
   });
 

@@ -1,4 +1,3 @@
-export { ClusterBackendUnavailableError } from './cluster-backend-unavailable.error.js';
 export { DiscoverableScopeError } from './discoverable-scope.error.js';
 export { InvalidDiscoverableError } from './invalid-discoverable.error.js';
 export { InvalidReceptionistOptionsError } from './invalid-receptionist-options.error.js';

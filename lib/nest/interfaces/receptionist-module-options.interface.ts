@@ -1,9 +1,15 @@
 /** What an application passes to `ReceptionistModule.forRoot` / `forRootAsync`. */
 import type { FactoryProvider, ModuleMetadata, Type } from '@nestjs/common';
 import type { LogLevel } from '../../actor/index.js';
+import type { ClusteredActorSystemOptions } from '../../cluster/index.js';
 
-/** Where this node listens and whom it contacts to join a cluster (see ClusteredActorSystem). */
-export interface ReceptionistClusterOptions {
+/**
+ * Where this node listens and whom it contacts to join a cluster: every option of
+ * `ClusteredActorSystem.start` but those the module sets itself (the name is `systemName`,
+ * logs go to Nest's Logger).
+ */
+export interface ReceptionistClusterOptions
+  extends Omit<ClusteredActorSystemOptions, 'name' | 'logger' | 'logLevel' | 'defaultAskTimeoutMs' | 'receptionist'> {
   host: string;
   port: number;
   /** `host:port` of seed nodes; a node may list itself. */
@@ -22,7 +28,10 @@ export interface ReceptionistModuleOptions {
   logLevel?: LogLevel;
   /** Default timeout of `find`, `lookup`, `register`, `deregister` and `ask`. Default 3000 ms. */
   askTimeoutMs?: number;
-  /** Join a cluster instead of running alone. Not available yet: given, it is rejected at startup. */
+  /**
+   * Join a cluster instead of running alone: the module starts a ClusteredActorSystem, and
+   * `app.close()` (or SIGTERM with `enableShutdownHooks()`) leaves the cluster gracefully.
+   */
   cluster?: ReceptionistClusterOptions;
 }
 
