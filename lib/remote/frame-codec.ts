@@ -55,12 +55,13 @@ export function encodeFrame(kind: number, body: Uint8Array = EMPTY): Buffer {
 }
 
 /**
- * Fills in the header of a buffer whose first FRAME_HEADER_BYTES were reserved for it
- * (the serializer packs straight after the reserved space, so framing costs no copy).
+ * Fills in the header of the frame `frame[start, end)` whose first FRAME_HEADER_BYTES were
+ * reserved for it (the serializer packs straight after the reserved space, so framing costs
+ * no copy); by default the frame is the whole buffer.
  */
-export function writeFrameHeader(frame: Buffer, kind: number): Buffer {
-  frame.writeUInt32BE(frame.length - 4, 0);
-  frame[4] = kind;
+export function writeFrameHeader(frame: Buffer, kind: number, start = 0, end = frame.length): Buffer {
+  frame.writeUInt32BE(end - start - 4, start);
+  frame[start + 4] = kind;
   return frame;
 }
 

@@ -603,8 +603,7 @@ export class Serialization {
       writingNames = names;
       try {
         const end = this.writer.writeBody(buffer, offset + FRAME_HEADER_BYTES, typeof to === 'number' ? askOf(to) : to, uid, nodeUid, message, names);
-        buffer.writeUInt32BE(end - offset - 4, offset);
-        buffer[offset + 4] = FrameKind.Message;
+        writeFrameHeader(buffer, FrameKind.Message, offset, end);
         out.buffer = buffer;
         out.start = offset;
         out.end = end;
@@ -641,8 +640,7 @@ export class Serialization {
       const result = packr.pack(envelope, REUSE_BUFFER_MODE | RESERVE_START_SPACE | reserved) as Buffer & { start: number; end: number };
       const start = result.start + reserved - FRAME_HEADER_BYTES;
       const end = result.end;
-      result.writeUInt32BE(end - start - 4, start);
-      result[start + 4] = FrameKind.Message;
+      writeFrameHeader(result, FrameKind.Message, start, end);
       out.buffer = result;
       out.start = start;
       out.end = end;
