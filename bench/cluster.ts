@@ -14,8 +14,9 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Behaviors, ClusteredActorSystem, ServiceKey, Subscribe, type ActorRef, type Listing } from '../lib/index.js';
+import { Behaviors, ClusteredActorSystem, ServiceKey, type ActorRef } from '../lib/index.js';
 import { CountingTransport } from './cluster/counting-transport.js';
+import { ListingTimeline } from './cluster/listing-timeline.js';
 import { percentiles, printTable, report, type Row } from './support/report.js';
 
 const KEY = ServiceKey.of<string>('bench');
@@ -227,33 +228,13 @@ async function processes(rows: Row[]): Promise<Record<string, number>> {
 interface Local {
   system: ClusteredActorSystem;
   transport: CountingTransport;
-  seenAt: Map<string, number>;
-  nodes: Set<string>;
-  goneAt: Map<string, number>;
-  count: number;
+  timeline: ListingTimeline;
 }
 
 async function startLocal(seeds: string[]): Promise<Local> {
   const transport = new CountingTransport();
   const system = await ClusteredActorSystem.start({ name: 'bench', seeds, logLevel: 'error', transport });
-  const local: Local = { system, transport, seenAt: new Map(), nodes: new Set(), goneAt: new Map(), count: 0 };
-  const watcher = system.spawn(
-    Behaviors.receiveMessage<Listing<string>>(listing => {
-      const t = now();
-      const nodes = new Set<string>();
-      for (const instance of listing.allInstances) {
-        const ref = instance.ref.toString();
-        if (!local.seenAt.has(ref)) local.seenAt.set(ref, t);
-        nodes.add(instance.node);
-      }
-      for (const node of local.nodes) if (!nodes.has(node) && !local.goneAt.has(node)) local.goneAt.set(node, t);
-      for (const node of nodes) local.nodes.add(node);
-      local.count = listing.allInstances.length;
-    }),
-    'watcher',
-  );
-  system.receptionist.tell(new Subscribe(KEY, watcher));
-  return local;
+  return { system, transport, timeline: new ListingTimeline(system, KEY, now) };
 }
 
 async function inProcess(rows: Row[]): Promise<Record<string, number>> {
@@ -271,28 +252,28 @@ async function inProcess(rows: Row[]): Promise<Record<string, number>> {
     for (let i = 0; i < REGISTRATIONS * 2; i++) {
       const at = now();
       const ref = spawnOn(nodes[i % nodes.length]!, `r${i}`).toString();
-      await untilAll(async () => nodes.every(n => n.seenAt.has(ref)));
-      visible.push(Math.max(...nodes.map(n => n.seenAt.get(ref)!)) - at);
+      await untilAll(async () => nodes.every(n => n.timeline.seenAt.has(ref)));
+      visible.push(Math.max(...nodes.map(n => n.timeline.seenAt.get(ref)!)) - at);
     }
     rows.push(latencyRow('10 in one process', 'registration visible on every node', visible));
 
     for (let i = 0; i < ENTRIES; i++) spawnOn(nodes[i % nodes.length]!, `e${i}`);
     const total = REGISTRATIONS * 2 + ENTRIES;
-    await untilAll(async () => nodes.every(n => n.count === total), 30_000);
+    await untilAll(async () => nodes.every(n => n.timeline.count === total), 30_000);
     await sleep(1000);
     const restFull = await restBytesPerSecond(async () => nodes.map(n => n.transport.bytesWritten));
 
     const leaver = nodes.pop()!;
     const leftAt = now();
     await leaver.system.terminate();
-    await untilAll(async () => nodes.every(n => n.goneAt.has(leaver.system.selfNode)));
-    const leftPruned = Math.max(...nodes.map(n => n.goneAt.get(leaver.system.selfNode)!)) - leftAt;
+    await untilAll(async () => nodes.every(n => n.timeline.goneAt.has(leaver.system.selfNode)));
+    const leftPruned = Math.max(...nodes.map(n => n.timeline.goneAt.get(leaver.system.selfNode)!)) - leftAt;
 
     const victim = nodes.pop()!;
     const killedAt = now();
     await victim.transport.kill();
-    await untilAll(async () => nodes.every(n => n.goneAt.has(victim.system.selfNode)));
-    const killedPruned = Math.max(...nodes.map(n => n.goneAt.get(victim.system.selfNode)!)) - killedAt;
+    await untilAll(async () => nodes.every(n => n.timeline.goneAt.has(victim.system.selfNode)));
+    const killedPruned = Math.max(...nodes.map(n => n.timeline.goneAt.get(victim.system.selfNode)!)) - killedAt;
     await victim.system.terminate();
     rows.push({ setup: '10 in one process', figure: 'leave to pruned on every survivor', samples: 1, 'max ms': round(leftPruned) });
     rows.push({ setup: '10 in one process', figure: 'killed (sockets reset, port closed) to pruned on every survivor', samples: 1, 'max ms': round(killedPruned) });

@@ -11,8 +11,9 @@
  *   { bytes: true }           -> { bytes: bytes this node wrote so far }
  *   { leave: true }           -> { leaving: now }, then terminates (leaving the cluster) and exits
  */
-import { Behaviors, ClusteredActorSystem, ServiceKey, Subscribe, type Listing } from '../../lib/index.js';
+import { Behaviors, ClusteredActorSystem, ServiceKey } from '../../lib/index.js';
 import { CountingTransport } from './counting-transport.js';
+import { ListingTimeline } from './listing-timeline.js';
 
 const KEY = ServiceKey.of<string>('bench');
 const now = () => performance.timeOrigin + performance.now();
@@ -25,48 +26,12 @@ const system = await ClusteredActorSystem.start({
   transport,
 });
 
-const seenAt = new Map<string, number>();
-const nodesListed = new Set<string>();
-const goneAt = new Map<string, number>();
-const firstListedAt = new Map<string, number>();
-const waiters: (() => void)[] = [];
-let count = 0;
-const watcher = system.spawn(
-  Behaviors.receiveMessage<Listing<string>>(listing => {
-    const t = now();
-    const nodes = new Set<string>();
-    for (const instance of listing.allInstances) {
-      const ref = instance.ref.toString();
-      if (!seenAt.has(ref)) seenAt.set(ref, t);
-      nodes.add(instance.node);
-    }
-    for (const node of nodesListed) if (!nodes.has(node) && !goneAt.has(node)) goneAt.set(node, t);
-    for (const node of nodes) {
-      nodesListed.add(node);
-      if (!firstListedAt.has(node)) firstListedAt.set(node, t);
-    }
-    count = listing.allInstances.length;
-    for (const wake of waiters.splice(0)) wake();
-  }),
-  'watcher',
-);
-system.receptionist.tell(new Subscribe(KEY, watcher));
-
-function when<T>(read: () => T | undefined): Promise<T> {
-  return new Promise(resolve => {
-    const check = () => {
-      const value = read();
-      if (value === undefined) waiters.push(check);
-      else resolve(value);
-    };
-    check();
-  });
-}
+const timeline = new ListingTimeline(system, KEY, now);
 
 let spawned = 0;
 function relistedAfter(old: string): number | undefined {
   const hostPort = old.slice(0, old.lastIndexOf('#') + 1);
-  for (const [node, at] of firstListedAt) if (node !== old && node.startsWith(hostPort)) return at;
+  for (const [node, at] of timeline.firstListedAt) if (node !== old && node.startsWith(hostPort)) return at;
   return undefined;
 }
 
@@ -80,10 +45,10 @@ process.on('message', async (m: { clock?: true; register?: number; seen?: string
       refs.push(system.spawn(Behaviors.discoverable(Behaviors.ignore as never, KEY), `b${spawned++}`).toString());
     }
     process.send!({ registered: refs, at });
-  } else if (typeof m.seen === 'string') process.send!({ seen: await when(() => seenAt.get(m.seen!)), ref: m.seen });
-  else if (typeof m.gone === 'string') process.send!({ gone: await when(() => goneAt.get(m.gone!)), node: m.gone });
-  else if (typeof m.relisted === 'string') process.send!({ relisted: await when(() => relistedAfter(m.relisted!)), old: m.relisted });
-  else if (m.count) process.send!({ count });
+  } else if (typeof m.seen === 'string') process.send!({ seen: await timeline.when(() => timeline.seenAt.get(m.seen!)), ref: m.seen });
+  else if (typeof m.gone === 'string') process.send!({ gone: await timeline.when(() => timeline.goneAt.get(m.gone!)), node: m.gone });
+  else if (typeof m.relisted === 'string') process.send!({ relisted: await timeline.when(() => relistedAfter(m.relisted!)), old: m.relisted });
+  else if (m.count) process.send!({ count: timeline.count });
   else if (m.bytes) process.send!({ bytes: transport.bytesWritten });
   else if (m.leave) {
     process.send!({ leaving: now() });
